@@ -1,0 +1,132 @@
+import Foundation
+import PrecursorStore
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The outcome of running a built executable to completion.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `precursorctl` (or another built executable) as a process, the way a user does.
+public func runCommand(
+    _ arguments: [String], executable: String = "precursorctl", environment: [String: String] = [:], stdin: Data? = nil
+) throws -> CommandResult {
+    var env = ProcessInfo.processInfo.environment
+    env["DATABASE_URL"] = nil
+    for (key, value) in environment { env[key] = value }
+    let child = try ChildProcess(
+        TestDatabase.binaryFolder + "/" + executable, arguments, environment: env, stdin: stdin == nil ? .null : .pipe)
+    if let stdin, let handle = child.stdin {
+        Thread {
+            handle.write(stdin)
+            try? handle.close()
+        }.start()
+    }
+    let (status, out, err) = child.finish()
+    return CommandResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    func set(_ value: Data) { lock.withLock { data = value } }
+    func get() -> Data { lock.withLock { data } }
+}
+
+/// A running `precursord`, its log lines available as they are written.
+public final class DaemonProcess: @unchecked Sendable {
+    public let child: ChildProcess
+    private let lines: AsyncStream<String>
+    private var iterator: AsyncStream<String>.AsyncIterator
+    private let lock = NSLock()
+    private var seen: [String] = []
+    /// The HTTP port, known once the daemon logged that it listens.
+    public private(set) var port: Int?
+
+    /// Starts the daemon with JSON logs on an ephemeral port.
+    public init(environment: [String: String]) throws {
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        env["PRECURSOR_HTTP_PORT"] = "0"
+        env["PRECURSOR_LOG_FORMAT"] = "json"
+        for (key, value) in environment { env[key] = value }
+        child = try ChildProcess(TestDatabase.binaryFolder + "/precursord", [], environment: env, stdout: .null, stderr: .pipe)
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        lines = stream
+        iterator = stream.makeAsyncIterator()
+        let buffer = LockedData()
+        let err = child.stderr!
+        Thread {
+            while true {
+                let chunk = err.availableData
+                if chunk.isEmpty {
+                    continuation.finish()
+                    return
+                }
+                var pending = buffer.get()
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    continuation.yield(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+                    pending = Data(pending[pending.index(after: newline)...])
+                }
+                buffer.set(pending)
+            }
+        }.start()
+    }
+
+    /// Waits for the process to exit on its own; returns its status.
+    public func waitForExit() async -> Int32 {
+        while await waitForLog("\u{0}never\u{0}") != nil {}
+        return child.wait()
+    }
+
+    /// Waits for a log line containing `text`; returns it, or nil when the daemon's output ended first.
+    @discardableResult
+    public func waitForLog(_ text: String) async -> String? {
+        while let line = await iterator.next() {
+            lock.withLock { seen.append(line) }
+            if line.contains("\"http_port\""), let data = line.data(using: .utf8),
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let value = (object["http_port"] as? String).flatMap(Int.init)
+            {
+                port = value
+            }
+            if line.contains(text) { return line }
+        }
+        return nil
+    }
+
+    /// Everything logged so far (for failure messages).
+    public var log: String { lock.withLock { seen.joined(separator: "\n") } }
+
+    /// Sends a signal and waits for the process to exit; returns its status and how long it took.
+    public func stop(signal: Int32 = SIGTERM) async -> (status: Int32, seconds: Double) {
+        let start = Date()
+        child.signal(signal)
+        let status = await waitForExit()
+        return (status, Date().timeIntervalSince(start))
+    }
+
+    /// GET a path on the daemon; returns the status code and body.
+    public func get(_ path: String) async throws -> (Int, String) {
+        let url = URL(string: "http://127.0.0.1:\(port ?? 0)\(path)")!
+        return try await withCheckedThrowingContinuation { continuation in
+            URLSession.shared.dataTask(with: url) { data, response, error in
+                if let error { return continuation.resume(throwing: error) }
+                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+                continuation.resume(returning: (status, String(decoding: data ?? Data(), as: UTF8.self)))
+            }.resume()
+        }
+    }
+
+    deinit {
+        // Never leave a daemon behind a failed test; reaping an already-reaped pid is harmless.
+        child.signal(SIGKILL)
+        _ = child.wait()
+    }
+}
