@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PrecursorAPI
+import PrecursorStore
+
+/// Every setting of the daemon, read once from the environment. README's configuration table documents each.
+struct Configuration {
+    /// `DATABASE_URL`; nil starts the embedded PostgreSQL.
+    var databaseURL: DatabaseURL?
+    /// `PRECURSOR_DATA_DIR` (default `.precursor`): the embedded cluster lives in `<dir>/pg`.
+    var dataDirectory: String
+    /// `PRECURSOR_PG_PORT` (default 5432): the embedded cluster's port / socket name.
+    var embeddedPort: Int
+    /// `PRECURSOR_PG_LISTEN`: also listen on this TCP address (default: unix socket only).
+    var embeddedTCP: String?
+    /// `PRECURSOR_HTTP_HOST`, `PRECURSOR_HTTP_PORT` (default 127.0.0.1:8080; port 0 picks a free one).
+    var http: HTTPSettings
+    /// `PRECURSOR_LOG_LEVEL` (trace … critical, default info).
+    var logLevel: Logger.Level
+    /// `PRECURSOR_LOG_FORMAT`: `text` (default on a terminal) or `json` (one object per line).
+    var logFormat: String
+    /// `PRECURSOR_SHUTDOWN_SECONDS` (default 10): the most a graceful stop may take.
+    var shutdownSeconds: Int
+
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Configuration {
+        func int(_ name: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = env[name], !text.isEmpty else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw Invalid(description: "\(name)=\(text) is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+        let level = env["PRECURSOR_LOG_LEVEL"].flatMap { $0.isEmpty ? nil : $0 } ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw Invalid(description: "PRECURSOR_LOG_LEVEL=\(level) is not one of trace, debug, info, notice, warning, error, critical")
+        }
+        let format = env["PRECURSOR_LOG_FORMAT"].flatMap { $0.isEmpty ? nil : $0 } ?? (isatty(2) == 1 ? "text" : "json")
+        guard ["text", "json"].contains(format) else {
+            throw Invalid(description: "PRECURSOR_LOG_FORMAT=\(format) is not text or json")
+        }
+        var url: DatabaseURL?
+        if let text = env["DATABASE_URL"], !text.isEmpty {
+            do { url = try DatabaseURL(text) } catch { throw Invalid(description: error.description) }
+        }
+        return Configuration(
+            databaseURL: url,
+            dataDirectory: env["PRECURSOR_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".precursor",
+            embeddedPort: try int("PRECURSOR_PG_PORT", 5432, 1...65535),
+            embeddedTCP: env["PRECURSOR_PG_LISTEN"].flatMap { $0.isEmpty ? nil : $0 },
+            http: HTTPSettings(
+                host: env["PRECURSOR_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
+                port: try int("PRECURSOR_HTTP_PORT", 8080, 0...65535)),
+            logLevel: logLevel,
+            logFormat: format,
+            shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600))
+    }
+}

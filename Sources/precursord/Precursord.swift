@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import PrecursorAPI
+import PrecursorStore
+import Prometheus
+import ServiceLifecycle
+
+/// The daemon: configuration, logging and metrics bootstrap, the embedded PostgreSQL when no `DATABASE_URL` is
+/// given, and one ServiceGroup (database pool, migrations, HTTP server) stopped by SIGTERM or SIGINT.
+@main
+enum Precursord {
+    static func main() async {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration.fromEnvironment()
+        } catch {
+            FileHandle.standardError.write(Data("precursord: configuration: \(error)\n".utf8))
+            exit(2)
+        }
+        let level = configuration.logLevel, json = configuration.logFormat == "json"
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "precursor.daemon")
+
+        var embedded: EmbeddedPostgres?
+        let url: DatabaseURL
+        do {
+            if let configured = configuration.databaseURL {
+                url = configured
+            } else {
+                var options = EmbeddedPostgres.Options(dataDirectory: configuration.dataDirectory + "/pg")
+                options.port = configuration.embeddedPort
+                options.tcpAddress = configuration.embeddedTCP
+                let cluster = try EmbeddedPostgres(options: options, logger: Logger(label: "precursor.embedded-postgres"))
+                try cluster.start()
+                embedded = cluster
+                try await cluster.ensureDatabase()
+                url = cluster.databaseURL
+            }
+        } catch {
+            logger.critical("cannot start the embedded PostgreSQL", metadata: ["error": "\(error)"])
+            exit(3)
+        }
+
+        let code = await serve(configuration: configuration, url: url, registry: registry, logger: logger)
+        if let embedded {
+            do { try embedded.stop() } catch { logger.error("stopping the embedded PostgreSQL failed", metadata: ["error": "\(error)"]) }
+        }
+        logger.info("precursord stopped")
+        exit(code)
+    }
+
+    /// Runs the services until a signal stops them; returns the exit code.
+    static func serve(configuration: Configuration, url: DatabaseURL, registry: PrometheusCollectorRegistry, logger: Logger) async -> Int32 {
+        do {
+            let storeLogger = Logger(label: "precursor.store")
+            let database = try Database(url: url, logger: storeLogger)
+            let migrator = try Migrator.fromDefaultFolder(logger: storeLogger)
+            let readiness = Readiness(database: database, migrator: migrator)
+            let app = buildApplication(
+                settings: configuration.http, readiness: readiness, registry: registry, logger: Logger(label: "precursor.http"),
+                onServerRunning: { port in
+                    logger.info(
+                        "precursord listening",
+                        metadata: ["url": "http://\(configuration.http.host):\(port)", "http_port": "\(port)", "database": "\(url)"])
+                })
+            var groupConfiguration = ServiceGroupConfiguration(
+                    services: [
+                        .init(service: database.client),
+                        .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
+                        .init(service: app),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    cancellationSignals: [],
+                    logger: logger)
+            groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownSeconds)
+            try await ServiceGroup(configuration: groupConfiguration).run()
+            return 0
+        } catch {
+            logger.critical("precursord failed", metadata: ["error": "\(error)"])
+            return 1
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+import PrecursorStore
+import TestSupport
+
+/// `precursorctl admin db …` run as a process against the test cluster, as an operator would.
+@Suite struct CLITests {
+    @Test func migrateTwiceAppliesNothingTheSecondTime() async throws {
+        let url = try await TestDatabase.empty("climigrate")
+        let env = ["DATABASE_URL": url.uri]
+        let first = try runCommand(["admin", "db", "migrate"], environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("applied 0001_reference.sql"))
+        let second = try runCommand(["admin", "db", "migrate"], environment: env)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("nothing to apply"))
+        #expect(!second.stdout.contains("applied 0"))
+        let status = try runCommand(["admin", "db", "status", "--format", "json"], environment: env)
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("\"pending\":[]"))
+    }
+
+    @Test func editingAnAppliedMigrationFailsNamingTheFile() async throws {
+        let url = try await TestDatabase.migrated("cliedit")
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("sql-\(UUID())").path
+        try FileManager.default.copyItem(atPath: TestDatabase.repositoryRoot + "/sql", toPath: copy)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let file = copy + "/0002_registry.sql"
+        try (try String(contentsOfFile: file, encoding: .utf8) + "\nCREATE INDEX sneaky ON firm (name);\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runCommand(["admin", "db", "migrate"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("0002_registry.sql"))
+        #expect(result.stderr.contains("edited"))
+        let status = try runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
+        #expect(status.status == 1)
+        #expect(status.stdout.contains("0002_registry.sql  (EDITED since applied)"))
+    }
+
+    @Test func seedTwiceChangesNothingTheSecondTime() async throws {
+        let url = try await TestDatabase.migrated("cliseed")
+        let first = try runCommand(["admin", "db", "seed"], environment: ["DATABASE_URL": url.uri])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("row(s) changed"))
+        let second = try runCommand(["admin", "db", "seed", "--format", "json"], environment: ["DATABASE_URL": url.uri])
+        #expect(second.status == 0)
+        let counts = try JSONDecoder().decode([String: [String: Int]].self, from: Data(second.stdout.utf8))
+        #expect(counts["substance"]?["unchanged"] ?? 0 >= 60)
+        #expect(counts.values.allSatisfy { $0["inserted"] == 0 && $0["updated"] == 0 })
+    }
+
+    @Test func anUnreachableDatabaseExitsWithCodeThree() throws {
+        let result = try runCommand(
+            ["admin", "db", "status"], environment: ["DATABASE_URL": "postgres:///nowhere?host=/tmp/no-such-precursor-socket&user=postgres"])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("cannot reach the database"))
+    }
+
+    @Test func aBadDatabaseURLIsAUsageError() throws {
+        let result = try runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": "mysql://localhost/x"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("DATABASE_URL"))
+    }
+
+    @Test func helpDocumentsTheExitCodes() throws {
+        let result = try runCommand(["--help"])
+        #expect(result.status == 0)
+        for code in ["0  success", "2  usage", "3  cannot reach", "4  not authorised"] {
+            #expect(result.stdout.contains(code), "\(code)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+import PrecursorStore
+import TestSupport
+
+/// `precursord` run as a process: start, readiness over HTTP, signals.
+@Suite struct DaemonTests {
+    @Test func twoDaemonsStartedTogetherApplyEachMigrationOnce() async throws {
+        let url = try await TestDatabase.empty("twodaemons")
+        let a = try DaemonProcess(environment: ["DATABASE_URL": url.uri])
+        let b = try DaemonProcess(environment: ["DATABASE_URL": url.uri])
+        #expect(await a.waitForLog("schema current") != nil, "\(a.log)")
+        #expect(await b.waitForLog("schema current") != nil, "\(b.log)")
+        if a.port == nil { await a.waitForLog("precursord listening") }
+        if b.port == nil { await b.waitForLog("precursord listening") }
+        let (statusA, bodyA) = try await a.get("/health/ready")
+        let (statusB, _) = try await b.get("/health/ready")
+        #expect(statusA == 200, "\(bodyA)")
+        #expect(statusB == 200)
+        let migrations = try Migration.load(from: TestDatabase.repositoryRoot + "/sql")
+        let rows = try await Database.with(url: url, logger: Logger(label: "test")) { db in
+            try await db.rows("SELECT name, count(*) OVER (PARTITION BY name) FROM schema_migration ORDER BY name")
+        }
+        #expect(try rows.map { try $0.decode((String, Int).self).0 } == migrations.map(\.name))
+        #expect(try rows.allSatisfy { try $0.decode((String, Int).self).1 == 1 })
+        #expect(await a.stop().status == 0)
+        #expect(await b.stop().status == 0)
+    }
+
+    @Test func readinessIsRefusedWhileTheSchemaIsNotCurrent() async throws {
+        let url = try await TestDatabase.migrated("notready")
+        // A migration the database has but this build does not: the daemon refuses to serve it and says why.
+        try await Database.with(url: url, logger: Logger(label: "test")) { db in
+            _ = try await db.rows("INSERT INTO schema_migration (name, checksum) VALUES ('9999_from_the_future.sql', 'x')")
+        }
+        let daemon = try DaemonProcess(environment: ["DATABASE_URL": url.uri])
+        let line = await daemon.waitForLog("cannot bring the schema up to date")
+        #expect(line?.contains("9999_from_the_future.sql") == true, "\(daemon.log)")
+        #expect(await daemon.waitForExit() != 0)
+    }
+
+    @Test func embeddedPostgresComesUpAndGoesDownWithTheDaemon() async throws {
+        let folder = "/tmp/precursor-e2e-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let daemon = try DaemonProcess(environment: ["PRECURSOR_DATA_DIR": folder, "PRECURSOR_PG_PORT": "5499"])
+        #expect(await daemon.waitForLog("schema current") != nil, "\(daemon.log)")
+        if daemon.port == nil { await daemon.waitForLog("precursord listening") }
+        let (ready, body) = try await daemon.get("/health/ready")
+        #expect(ready == 200, "\(body)")
+        #expect(body.contains("\"schema\":\"current\""))
+        let (live, _) = try await daemon.get("/health/live")
+        #expect(live == 200)
+        let (metricsStatus, metrics) = try await daemon.get("/metrics")
+        #expect(metricsStatus == 200)
+        #expect(metrics.contains("hb_requests") || metrics.contains("http"), "\(metrics.prefix(400))")
+
+        let pid = try String(contentsOfFile: folder + "/pg/postmaster.pid", encoding: .utf8).split(separator: "\n")[0]
+        let (status, seconds) = await daemon.stop(signal: SIGINT)
+        #expect(status == 0, "\(daemon.log)")
+        #expect(seconds < 10)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/pg/postmaster.pid"))
+        #expect(!EmbeddedPostgres.processIsAlive(pid_t(pid)!), "postgres \(pid) is still running")
+    }
+}
