@@ -1,0 +1,37 @@
+# Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
+SWIFT ?= swift
+
+.PHONY: all build release deps test demo bench lint format clean
+
+all: build
+
+deps:
+	@scripts/ensure-postgres.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+## Runs every test against a throwaway PostgreSQL cluster that the test run starts itself.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+## Builds release, starts precursord on its embedded PostgreSQL, seeds reference data, serves until Ctrl-C.
+demo: deps
+	@scripts/demo.sh
+
+## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
+bench: deps
+	@echo "no benchmarks yet (later work adds bench-ingest, bench-queue, bench-sweep, bench-api)"
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

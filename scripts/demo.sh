@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make demo`: builds release, starts precursord on its embedded PostgreSQL, loads the reference data and keeps the
+# daemon serving until Ctrl-C (which stops the daemon and its PostgreSQL).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release
+BIN=$(swift build -c release --show-bin-path)
+export PRECURSOR_DATA_DIR="${PRECURSOR_DATA_DIR:-$PWD/.precursor}"
+export PRECURSOR_HTTP_HOST="${PRECURSOR_HTTP_HOST:-127.0.0.1}"
+export PRECURSOR_HTTP_PORT="${PRECURSOR_HTTP_PORT:-8080}"
+export PRECURSOR_LOG_FORMAT="${PRECURSOR_LOG_FORMAT:-text}"
+unset DATABASE_URL
+
+"$BIN/precursord" &
+daemon=$!
+trap 'kill -TERM "$daemon" 2>/dev/null || true; wait "$daemon" || true; exit 0' INT TERM
+
+# Wait until the daemon's embedded PostgreSQL is up and its schema current (precursorctl finds the cluster in the
+# same data folder), giving up if the daemon died.
+until "$BIN/precursorctl" admin db status >/dev/null 2>&1; do
+  if ! kill -0 "$daemon" 2>/dev/null; then
+    wait "$daemon" || true
+    echo "precursord exited before it became ready; see the log above" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+
+"$BIN/precursorctl" admin db seed
+cat <<TXT
+
+  Precursor Registry demo is running.
+    daemon:    http://$PRECURSOR_HTTP_HOST:$PRECURSOR_HTTP_PORT   (try /health/ready and /metrics)
+    database:  embedded PostgreSQL in $PRECURSOR_DATA_DIR/pg
+    CLI:       $BIN/precursorctl --help   (PRECURSOR_DATA_DIR=$PRECURSOR_DATA_DIR finds the database)
+  Press Ctrl-C to stop the daemon and its PostgreSQL.
+
+TXT
+wait "$daemon"
