@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What analysts do with alerts: list with filters, read one with its history, acknowledge, assign, escalate,
+/// close with a disposition. Every action is recorded in `alert_action` and the audit log in one transaction.
+public struct AlertReview: Sendable {
+    /// An alert as an analyst sees it.
+    public struct Alert: Sendable, Codable, Equatable {
+        public let id: Int64
+        public let firmTaxCode: String
+        public let firmName: String
+        public let substance: String?
+        public let ruleFamily: String
+        public let rule: String
+        public let severity: String
+        public let score: Double
+        public let state: String
+        public let disposition: String?
+        public let assignedTo: String?
+        public let firstRaisedAt: Date
+        public let lastRaisedAt: Date
+        public let raiseCount: Int
+        /// The alert's JSON payload (observed, expected, threshold, records, reasons).
+        public let payload: String
+    }
+
+    /// One recorded action.
+    public struct Action: Sendable, Codable, Equatable {
+        public let action: String
+        public let disposition: String?
+        public let assignedTo: String?
+        public let note: String?
+        public let actor: String
+        public let at: Date
+    }
+
+    /// Filters for a listing; nil means any.
+    public struct Filter: Sendable {
+        public var state: String?
+        public var rule: String?
+        public var severity: String?
+        public var firmTaxCode: String?
+        public var substance: String?
+        public var period: String?
+        public var limit = 50
+        public var offset = 0
+        /// Restricts to one firm (enterprise callers).
+        public var onlyFirmID: Int64?
+
+        public init() {}
+    }
+
+    /// An action requested on an alert.
+    public enum Request: Sendable, Equatable {
+        case acknowledge(note: String?)
+        case assign(to: String, note: String?)
+        case escalate(note: String?)
+        case close(disposition: String, note: String)
+    }
+
+    /// Why an action cannot be taken.
+    public enum Problem: Error, Equatable, CustomStringConvertible, Sendable {
+        case notFound(Int64)
+        case closed(Int64)
+        case invalid(field: String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .notFound(let id): "no alert with id \(id)"
+            case .closed(let id): "alert \(id) is closed; a closed alert takes no further action"
+            case .invalid(let field, let reason): "\(field): \(reason)"
+            }
+        }
+    }
+
+    private let database: Database
+    private let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    static let columns = """
+        a.id, f.tax_code, f.name, s.code, a.rule_family, a.rule, a.severity, a.score::float8, a.state, a.disposition,
+        a.assigned_to, a.first_raised_at, a.last_raised_at, a.raise_count, a.payload::text
+        """
+
+    /// Alerts matching the filter, most recently raised first.
+    public func list(_ filter: Filter) async throws -> [Alert] {
+        try await database.rows(
+            """
+            SELECT \(unescaped: Self.columns)
+              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
+             WHERE (\(filter.state)::text IS NULL OR a.state = \(filter.state))
+               AND (\(filter.rule)::text IS NULL OR a.rule = \(filter.rule))
+               AND (\(filter.severity)::text IS NULL OR a.severity = \(filter.severity))
+               AND (\(filter.firmTaxCode)::text IS NULL OR f.tax_code = \(filter.firmTaxCode))
+               AND (\(filter.substance)::text IS NULL OR s.code = \(filter.substance))
+               AND (\(filter.period)::text IS NULL OR a.payload->>'period' = \(filter.period))
+               AND (\(filter.onlyFirmID)::bigint IS NULL OR a.firm_id = \(filter.onlyFirmID))
+             ORDER BY a.last_raised_at DESC, a.id DESC
+             LIMIT \(filter.limit) OFFSET \(filter.offset)
+            """
+        ).map(Self.alert)
+    }
+
+    /// One alert and its actions, or nil (also when `onlyFirmID` excludes it: callers must not learn it exists).
+    public func get(_ id: Int64, onlyFirmID: Int64? = nil) async throws -> (Alert, [Action])? {
+        let rows = try await database.rows(
+            """
+            SELECT \(unescaped: Self.columns)
+              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
+             WHERE a.id = \(id) AND (\(onlyFirmID)::bigint IS NULL OR a.firm_id = \(onlyFirmID))
+            """)
+        guard let row = rows.first else { return nil }
+        return (try Self.alert(row), try await actions(id))
+    }
+
+    func actions(_ id: Int64) async throws -> [Action] {
+        try await database.rows(
+            "SELECT action, disposition, assigned_to, note, actor, at FROM alert_action WHERE alert_id = \(id) ORDER BY at, id"
+        ).map { row in
+            let (action, disposition, assignedTo, note, actor, at) = try row.decode((String, String?, String?, String?, String, Date).self)
+            return Action(action: action, disposition: disposition, assignedTo: assignedTo, note: note, actor: actor, at: at)
+        }
+    }
+
+    /// Takes an action on an alert and returns it afterwards.
+    public func act(_ id: Int64, _ request: Request, actor: Principal, requestID: String?) async throws -> (Alert, [Action]) {
+        let (action, state, disposition, assignee, note): (String, String, String?, String?, String?)
+        switch request {
+        case .acknowledge(let n): (action, state, disposition, assignee, note) = ("acknowledge", "acknowledged", nil, nil, n)
+        case .assign(let to, let n):
+            let to = to.nfc.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !to.isEmpty else { throw Problem.invalid(field: "assignTo", reason: "name whom to assign the alert to") }
+            (action, state, disposition, assignee, note) = ("assign", "assigned", nil, to, n)
+        case .escalate(let n): (action, state, disposition, assignee, note) = ("escalate", "escalated", nil, nil, n)
+        case .close(let d, let n):
+            guard ["confirmed", "explained", "data_error"].contains(d) else {
+                throw Problem.invalid(field: "disposition", reason: "'\(d)' is not one of confirmed, explained, data_error")
+            }
+            guard !n.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw Problem.invalid(field: "note", reason: "closing an alert needs a note saying why")
+            }
+            (action, state, disposition, assignee, note) = ("close", "closed", d, nil, n)
+        }
+        let cleanNote = note?.nfc
+        try await database.transaction { connection in
+            let rows = try await connection.rows(
+                "SELECT state, assigned_to, disposition, firm_id FROM alert WHERE id = \(id) FOR UPDATE", logger: logger)
+            guard let row = rows.first else { throw Problem.notFound(id) }
+            let (before, beforeAssignee, beforeDisposition, firmID) = try row.decode((String, String?, String?, Int64).self)
+            if before == "closed" { throw Problem.closed(id) }
+            try await connection.run(
+                """
+                UPDATE alert SET state = \(state), disposition = \(disposition),
+                       assigned_to = coalesce(\(assignee), assigned_to),
+                       closed_at = CASE WHEN \(state) = 'closed' THEN now() END
+                 WHERE id = \(id)
+                """, logger: logger)
+            try await connection.run(
+                """
+                INSERT INTO alert_action (alert_id, firm_id, action, disposition, assigned_to, note, actor)
+                VALUES (\(id), \(firmID), \(action), \(disposition), \(assignee), \(cleanNote), \(actor.name))
+                """, logger: logger)
+            let beforeJSON = try jsonText(["state": before, "assigned_to": beforeAssignee, "disposition": beforeDisposition])
+            let afterJSON = try jsonText(["state": state, "assigned_to": assignee ?? beforeAssignee, "disposition": disposition, "note": cleanNote])
+            try await connection.audit(
+                AuditEntry(actor: actor, action: "alert.\(action)", entityType: "alert", entityID: "\(id)", requestID: requestID,
+                           before: beforeJSON, after: afterJSON),
+                logger: logger)
+        }
+        guard let result = try await get(id) else { throw Problem.notFound(id) }
+        return result
+    }
+
+    static func alert(_ row: PostgresRow) throws -> Alert {
+        let (id, taxCode, name, substance, family, rule, severity, score, state, disposition, assigned, first, last, count, payload) =
+            try row.decode((Int64, String, String, String?, String, String, String, Double, String, String?, String?, Date, Date, Int, String).self)
+        return Alert(
+            id: id, firmTaxCode: taxCode, firmName: name, substance: substance, ruleFamily: family, rule: rule, severity: severity,
+            score: score, state: state, disposition: disposition, assignedTo: assigned, firstRaisedAt: first, lastRaisedAt: last,
+            raiseCount: count, payload: payload)
+    }
+}
