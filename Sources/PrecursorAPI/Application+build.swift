@@ -2,58 +2,82 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import PrecursorCore
 import PrecursorStore
 import Prometheus
 
-/// Where and how the HTTP server listens.
+/// Where and how the HTTP server listens, and its limits.
 public struct HTTPSettings: Sendable {
     public var host: String
     public var port: Int
+    /// The largest request body accepted; larger ones get 413.
+    public var maximumBodyBytes: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 4 << 20) {
         self.host = host
         self.port = port
+        self.maximumBodyBytes = maximumBodyBytes
     }
 }
 
-/// Builds the router: health, metrics, and (as later work lands) the API.
-public func buildRouter(readiness: Readiness, registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+/// What the API needs from the rest of the daemon.
+public struct APIDependencies: Sendable {
+    public let database: Database
+    public let readiness: Readiness
+    public let registry: PrometheusCollectorRegistry
+    public let logger: Logger
+    /// Today in Vietnam; injected so tests can move time.
+    public let today: @Sendable () -> CivilDate
+
+    public init(
+        database: Database, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
+        today: @escaping @Sendable () -> CivilDate = { CivilDate.today(in: "Asia/Ho_Chi_Minh") }
+    ) {
+        self.database = database
+        self.readiness = readiness
+        self.registry = registry
+        self.logger = logger
+        self.today = today
+    }
+}
+
+/// Builds the router: problem+json errors and body limits outermost, metrics, the OpenAPI document, and the
+/// operations generated from it behind bearer authentication.
+public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) throws -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: ProblemMiddleware(maximumBodyBytes: settings.maximumBodyBytes, logger: dependencies.logger))
     router.add(middleware: MetricsMiddleware())
-    router.get("/health/live") { _, _ -> Response in
-        jsonResponse(.ok, #"{"status":"live"}"#)
+    let document = openAPIDocument()
+    router.get("/openapi.yaml") { _, _ -> Response in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: document)))
     }
-    router.get("/health/ready") { _, _ -> Response in
-        let report = await readiness.check()
-        let body = (try? JSONEncoder.sorted.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return jsonResponse(report.ready ? .ok : .serviceUnavailable, body)
-    }
-    router.get("/metrics") { _, _ -> Response in
-        var buffer = ByteBuffer()
-        buffer.writeBytes(registry.emitToBuffer())
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: buffer))
-    }
+    let logger = dependencies.logger, database = dependencies.database
+    let handler = APIHandler(
+        readiness: dependencies.readiness, registry: dependencies.registry,
+        tokens: TokenStore(database: database, logger: logger), firms: FirmDirectory(database: database, logger: logger),
+        alerts: AlertReview(database: database, logger: logger), today: dependencies.today)
+    try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: TokenStore(database: database, logger: logger))])
     return router
 }
 
 /// Builds the HTTP application. `onServerRunning` receives the bound port (useful with port 0).
 public func buildApplication(
-    settings: HTTPSettings, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
+    settings: HTTPSettings, dependencies: APIDependencies,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     Application(
-        router: buildRouter(readiness: readiness, registry: registry),
+        router: try buildRouter(settings: settings, dependencies: dependencies),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "precursord"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
-        logger: logger)
+        logger: dependencies.logger)
 }
 
-func jsonResponse(_ status: HTTPResponse.Status, _ body: String) -> Response {
-    Response(
-        status: status,
-        headers: [.contentType: "application/json"],
-        body: .init(byteBuffer: ByteBuffer(string: body)))
+/// The OpenAPI document this server was generated from.
+public func openAPIDocument() -> String {
+    guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+        let text = try? String(contentsOf: url, encoding: .utf8)
+    else { return "openapi: 3.1.0\ninfo: {title: Precursor Registry API, version: unavailable}\npaths: {}\n" }
+    return text
 }

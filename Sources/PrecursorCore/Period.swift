@@ -226,3 +226,15 @@ extension String {
         self = value < 10 ? "0\(value)" : "\(value)"
     }
 }
+
+extension CivilDate {
+    /// Today's date in a time zone (default Vietnam).
+    public static func today(in zone: String = "Asia/Ho_Chi_Minh", now: Date = Date()) -> CivilDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zone) ?? .gmt
+        let parts = calendar.dateComponents([.year, .month, .day], from: now)
+        return try! CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)
+    }
+}
+
+import Foundation

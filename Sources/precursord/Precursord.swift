@@ -64,8 +64,10 @@ enum Precursord {
             let database = try Database(url: url, logger: storeLogger)
             let migrator = try Migrator.fromDefaultFolder(logger: storeLogger)
             let readiness = Readiness(database: database, migrator: migrator)
-            let app = buildApplication(
-                settings: configuration.http, readiness: readiness, registry: registry, logger: Logger(label: "precursor.http"),
+            let dependencies = APIDependencies(
+                database: database, readiness: readiness, registry: registry, logger: Logger(label: "precursor.http"))
+            let app = try buildApplication(
+                settings: configuration.http, dependencies: dependencies,
                 onServerRunning: { port in
                     logger.info(
                         "precursord listening",
