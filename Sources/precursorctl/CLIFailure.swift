@@ -12,6 +12,14 @@ enum CLIFailure {
         switch error {
         case is Problems:
             return ExitCode(1)
+        case let user as UserFailure:
+            fail(user.message)
+            return ExitCode(user.code)
+        case let token as TokenStore.Problem:
+            fail(token.description)
+            if case .notFound = token { return ExitCode(1) }
+            if case .alreadyRevoked = token { return ExitCode(1) }
+            return ExitCode(2)
         case let store as StoreError:
             fail(store.description)
             switch store {

@@ -50,7 +50,8 @@ import TestSupport
         if daemon.port == nil { await daemon.waitForLog("precursord listening") }
         let (ready, body) = try await daemon.get("/health/ready")
         #expect(ready == 200, "\(body)")
-        #expect(body.contains("\"schema\":\"current\""))
+        let readiness = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        #expect(readiness?["schema"] as? String == "current")
         let (live, _) = try await daemon.get("/health/live")
         #expect(live == 200)
         let (metricsStatus, metrics) = try await daemon.get("/metrics")

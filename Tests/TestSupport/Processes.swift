@@ -38,6 +38,18 @@ final class LockedData: @unchecked Sendable {
     func get() -> Data { lock.withLock { data } }
 }
 
+/// A response as a test sees it.
+public struct HTTPResult: Sendable {
+    public let status: Int
+    public let contentType: String
+    public let body: String
+
+    /// The body parsed as a JSON object.
+    public var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+    }
+}
+
 /// A running `precursord`, its log lines available as they are written.
 public final class DaemonProcess: @unchecked Sendable {
     public let child: ChildProcess
@@ -113,13 +125,34 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// GET a path on the daemon; returns the status code and body.
-    public func get(_ path: String) async throws -> (Int, String) {
-        let url = URL(string: "http://127.0.0.1:\(port ?? 0)\(path)")!
+    public func get(_ path: String, token: String? = nil) async throws -> (Int, String) {
+        let response = try await request("GET", path, token: token)
+        return (response.status, response.body)
+    }
+
+    /// The base URL of the daemon's HTTP server.
+    public var baseURL: String { "http://127.0.0.1:\(port ?? 0)" }
+
+    /// Sends a request to the daemon over a real socket.
+    public func request(
+        _ method: String, _ path: String, token: String? = nil, headers: [String: String] = [:], body: Data? = nil
+    ) async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: baseURL + path)!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.httpBody = body
+            if request.value(forHTTPHeaderField: "Content-Type") == nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        }
+        let immutable = request
         return try await withCheckedThrowingContinuation { continuation in
-            URLSession.shared.dataTask(with: url) { data, response, error in
+            URLSession.shared.dataTask(with: immutable) { data, response, error in
                 if let error { return continuation.resume(throwing: error) }
-                let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-                continuation.resume(returning: (status, String(decoding: data ?? Data(), as: UTF8.self)))
+                let http = response as? HTTPURLResponse
+                continuation.resume(returning: HTTPResult(
+                    status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "",
+                    body: String(decoding: data ?? Data(), as: UTF8.self)))
             }.resume()
         }
     }
