@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench lint format clean
+.PHONY: all build release deps test demo bench bench-api fuzz-api lint format clean
 
 all: build
 
@@ -17,6 +17,7 @@ release:
 ## Runs every test against a throwaway PostgreSQL cluster that the test run starts itself.
 test: deps
 	$(SWIFT) build --build-tests
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-8} scripts/fuzz-api.sh
 	$(SWIFT) test
 
 ## Builds release, starts precursord on its embedded PostgreSQL, seeds reference data, serves until Ctrl-C.
@@ -24,8 +25,15 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps
-	@echo "no benchmarks yet (later work adds bench-ingest, bench-queue, bench-sweep, bench-api)"
+bench: deps bench-api
+
+## wrk against the alerts listing on a release build; req/s and p99 against /health/live measured in the same run.
+bench-api: deps
+	@scripts/bench-api.sh
+
+## schemathesis against the served OpenAPI document: no 5xx, no schema violations (FUZZ_EXAMPLES per operation).
+fuzz-api: deps
+	@scripts/fuzz-api.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

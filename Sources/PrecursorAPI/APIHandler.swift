@@ -49,8 +49,8 @@ struct APIHandler: APIProtocol {
 
     func listFirms(_ input: Operations.ListFirms.Input) async throws -> Operations.ListFirms.Output {
         try currentBearer().require(Self.staffRoles, to: "list firms")
-        let ranked = try await firms.ranked(
-            flaggedOnly: input.query.flagged ?? false, limit: input.query.limit ?? 50, offset: input.query.offset ?? 0)
+        let (limit, offset) = try page(input.query.limit, input.query.offset)
+        let ranked = try await firms.ranked(flaggedOnly: input.query.flagged ?? false, limit: limit, offset: offset)
         return .ok(.init(body: .json(.init(firms: ranked.map(Components.Schemas.FirmRisk.init)))))
     }
 
@@ -91,8 +91,7 @@ struct APIHandler: APIProtocol {
         filter.firmTaxCode = input.query.firm.map { (try? TaxCode($0).value) ?? $0 }
         filter.substance = input.query.substance
         filter.period = input.query.period
-        filter.limit = input.query.limit ?? 50
-        filter.offset = input.query.offset ?? 0
+        (filter.limit, filter.offset) = try page(input.query.limit, input.query.offset)
         return .ok(.init(body: .json(.init(alerts: try await alerts.list(filter).map(Components.Schemas.Alert.init)))))
     }
 
@@ -136,6 +135,15 @@ struct APIHandler: APIProtocol {
             case .invalid(let field, let reason): throw APIError.validation(problem.description, [.init(field: field, reason: reason)])
             }
         }
+    }
+
+    /// Checks paging parameters against the documented ranges (the generated code does not).
+    func page(_ limit: Int?, _ offset: Int?) throws -> (Int, Int) {
+        var errors: [APIError.FieldError] = []
+        if let limit, !(1...500).contains(limit) { errors.append(.init(field: "limit", value: "\(limit)", reason: "must be from 1 to 500")) }
+        if let offset, !(0...1_000_000).contains(offset) { errors.append(.init(field: "offset", value: "\(offset)", reason: "must be from 0 to 1000000")) }
+        guard errors.isEmpty else { throw APIError(status: .badRequest, kind: "bad-request", detail: "paging parameters out of range", errors: errors) }
+        return (limit ?? 50, offset ?? 0)
     }
 
     // MARK: Admin

@@ -13,7 +13,8 @@ struct Configuration {
     var embeddedPort: Int
     /// `PRECURSOR_PG_LISTEN`: also listen on this TCP address (default: unix socket only).
     var embeddedTCP: String?
-    /// `PRECURSOR_HTTP_HOST`, `PRECURSOR_HTTP_PORT` (default 127.0.0.1:8080; port 0 picks a free one).
+    /// `PRECURSOR_HTTP_HOST`, `PRECURSOR_HTTP_PORT` (default 127.0.0.1:8080; port 0 picks a free one),
+    /// `PRECURSOR_HTTP_MAX_BODY_BYTES` (default 4 MiB; larger request bodies get 413).
     var http: HTTPSettings
     /// `PRECURSOR_LOG_LEVEL` (trace … critical, default info).
     var logLevel: Logger.Level
@@ -53,7 +54,8 @@ struct Configuration {
             embeddedTCP: env["PRECURSOR_PG_LISTEN"].flatMap { $0.isEmpty ? nil : $0 },
             http: HTTPSettings(
                 host: env["PRECURSOR_HTTP_HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1",
-                port: try int("PRECURSOR_HTTP_PORT", 8080, 0...65535)),
+                port: try int("PRECURSOR_HTTP_PORT", 8080, 0...65535),
+                maximumBodyBytes: try int("PRECURSOR_HTTP_MAX_BODY_BYTES", 4 << 20, 1024...(256 << 20))),
             logLevel: logLevel,
             logFormat: format,
             shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600))
