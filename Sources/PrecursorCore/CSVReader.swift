@@ -70,7 +70,7 @@ public struct RawCSVRecord: Sendable {
 public struct CSVReader: ~Copyable {
     private let source: FileHandle
     private let chunkSize: Int
-    private let observe: ((Data) -> Void)?
+    private let observe: ((UnsafeRawBufferPointer) -> Void)?
     private var buffer: [UInt8] = []
     private var position = 0
     private var exhausted = false
@@ -80,7 +80,7 @@ public struct CSVReader: ~Copyable {
 
     /// Reads from an open file handle (a file, a pipe or standard input); `observe` sees every chunk as it is read
     /// (for a checksum over the exact bytes).
-    public init(handle: FileHandle, chunkSize: Int = 1 << 20, observe: ((Data) -> Void)? = nil) {
+    public init(handle: FileHandle, chunkSize: Int = 1 << 20, observe: ((UnsafeRawBufferPointer) -> Void)? = nil) {
         source = handle
         self.chunkSize = chunkSize
         self.observe = observe
@@ -98,13 +98,21 @@ public struct CSVReader: ~Copyable {
     private mutating func fill() -> Bool {
         if position < buffer.count { return true }
         if exhausted { return false }
-        let data = source.readData(ofLength: chunkSize)
-        if data.isEmpty {
+        // read(2) returns what is there: a pipe that stays open (a sender still writing) never blocks a full chunk.
+        if buffer.count != chunkSize { buffer = [UInt8](repeating: 0, count: chunkSize) }
+        let descriptor = source.fileDescriptor
+        var count = 0
+        repeat {
+            count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, chunkSize) }
+        } while count < 0 && errno == EINTR
+        guard count > 0 else {
+            buffer.removeAll()
+            position = 0
             exhausted = true
             return false
         }
-        observe?(data)
-        buffer = [UInt8](data)
+        if count < chunkSize { buffer.removeSubrange(count...) }
+        if let observe { buffer.withUnsafeBytes { observe($0) } }
         position = 0
         return true
     }

@@ -119,7 +119,7 @@ final class RecordSource {
 
     init(handle: FileHandle) {
         let hash = self.hash
-        reader = CSVReader(handle: handle, observe: { hash.hasher.update(data: $0) })
+        reader = CSVReader(handle: handle, observe: { hash.hasher.update(bufferPointer: $0) })
     }
 
     /// The hex SHA-256 of everything read so far (the whole file once the reader reached its end).
