@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench lint format clean
+.PHONY: all build release deps test demo bench bench-ingest lint format clean
 
 all: build
 
@@ -24,8 +24,12 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps
-	@echo "no benchmarks yet (later work adds bench-ingest, bench-queue, bench-sweep, bench-api)"
+bench: deps bench-ingest
+
+## Imports a generated 1,000,000-line declarations file and compares it with psql \copy of the same file.
+bench-ingest: deps
+	$(SWIFT) build -c release --product precursorctl
+	@scripts/bench-ingest.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -27,7 +27,8 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
--- An ISO date YYYY-MM-DD that exists in the calendar, else NULL (never raises: 2026-02-30 is NULL).
+-- An ISO date YYYY-MM-DD that exists in the calendar, else NULL (never raises: 2026-02-30 is NULL). Built from
+-- immutable parts only (make_date, not a DateStyle-dependent cast) so that the planner inlines it.
 CREATE FUNCTION ingest_date(t text) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN t ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN
@@ -36,7 +37,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                                     THEN 29 ELSE 28 END
                 WHEN '04' THEN 30 WHEN '06' THEN 30 WHEN '09' THEN 30 WHEN '11' THEN 30
                 ELSE 31 END
-             THEN t::date END
+             THEN make_date(left(t, 4)::int, substr(t, 6, 2)::int, substr(t, 9, 2)::int) END
     END
 $$;
 
