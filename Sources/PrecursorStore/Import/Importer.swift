@@ -79,7 +79,11 @@ public struct Importer: Sendable {
             let run = ImportRun(
                 kind: kind, path: path, options: options, source: RecordSource(handle: handle), rejectsPart: partPath,
                 logger: logger)
+            // Staging tables of large files stay in memory; refused (harmlessly, outside the transaction) by a
+            // pooled connection that already used temporary tables.
+            _ = try? await connection.run("SET temp_buffers = '256MB'", logger: logger)
             try await connection.run("BEGIN", logger: logger)
+            try await connection.run("SET LOCAL work_mem = '64MB'", logger: logger)
             do {
                 let summary = try await run.load(connection)
                 try await connection.run(options.dryRun ? "ROLLBACK" : "COMMIT", logger: logger)
