@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench bench-api fuzz-api lint format clean
+.PHONY: all build release deps test demo bench bench-api bench-ingest fuzz-api lint format clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps bench-api
+bench: deps bench-ingest bench-api
 
 ## wrk against the alerts listing on a release build; req/s and p99 against /health/live measured in the same run.
 bench-api: deps
@@ -34,6 +34,11 @@ bench-api: deps
 ## schemathesis against the served OpenAPI document: no 5xx, no schema violations (FUZZ_EXAMPLES per operation).
 fuzz-api: deps
 	@scripts/fuzz-api.sh
+
+## Imports a generated 1,000,000-line declarations file and compares it with psql \copy of the same file.
+bench-ingest: deps
+	$(SWIFT) build -c release --product precursorctl
+	@scripts/bench-ingest.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -22,6 +22,8 @@ struct Configuration {
     var logFormat: String
     /// `PRECURSOR_SHUTDOWN_SECONDS` (default 10): the most a graceful stop may take.
     var shutdownSeconds: Int
+    /// `PRECURSOR_INBOX`: folder watched for CSV files to import (off when unset).
+    var inbox: String?
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -58,6 +60,7 @@ struct Configuration {
                 maximumBodyBytes: try int("PRECURSOR_HTTP_MAX_BODY_BYTES", 4 << 20, 1024...(256 << 20))),
             logLevel: logLevel,
             logFormat: format,
-            shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600))
+            shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
+            inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -73,12 +73,17 @@ enum Precursord {
                         "precursord listening",
                         metadata: ["url": "http://\(configuration.http.host):\(port)", "http_port": "\(port)", "database": "\(url)"])
                 })
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: database.client),
+                .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
+                .init(service: app),
+            ]
+            if let inbox = configuration.inbox {
+                services.append(
+                    .init(service: InboxService(folder: inbox, database: database, migrator: migrator, logger: Logger(label: "precursor.inbox"))))
+            }
             var groupConfiguration = ServiceGroupConfiguration(
-                    services: [
-                        .init(service: database.client),
-                        .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
-                        .init(service: app),
-                    ],
+                    services: services,
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     cancellationSignals: [],
                     logger: logger)

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+import PrecursorStore
+import TestSupport
+
+/// `precursorctl admin import …` run as a process against the real database: each format's happy path, BOM/CRLF,
+/// NFC, idempotence, file-level errors and atomicity.
+@Suite struct ImportTests {
+    @Test func firmsWithBOMAndCRLFAreStoredNFCWithReportingObligations() async throws {
+        let fixture = try await ImportFixture.make("impfirms")
+        // "Công ty Hóa chất" typed with combining diacritics (o + U+0302, o + U+0301, a + U+0302 + U+0301).
+        let decomposed = "Co\u{302}ng ty Ho\u{301}a cha\u{302}\u{301}t"
+        let text = "\u{FEFF}" + ImportFixture.firmsHeader + "\r\n"
+            + "0100233488,\(decomposed),chemical_distributor,Ha\u{300} Nội,2015-04-01,active,true\r\n"
+            + "0100233505,\"Dược phẩm, Miền Nam\",pharma_distributor,Hồ Chí Minh,,,false\r\n"
+        let path = try fixture.write("firms.csv", text)
+        let (result, summary) = try fixture.importJSON("firms", path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(summary.rows_read == 2 && summary.rows_loaded == 2 && summary.rows_rejected == 0)
+        let names = try await fixture.strings("SELECT name, province, status FROM firm ORDER BY tax_code")
+        #expect(names[0] == ["Công ty Hóa chất", "Hà Nội", "active"])
+        #expect(names[0][0].unicodeScalars.count == "Công ty Hóa chất".precomposedStringWithCanonicalMapping.unicodeScalars.count)
+        #expect(names[1][0] == "Dược phẩm, Miền Nam")
+        let obligations = try await fixture.strings(
+            "SELECT f.tax_code, o.frequency, o.due_days::text FROM reporting_obligation o JOIN firm f ON f.id = o.firm_id ORDER BY 1")
+        #expect(obligations == [["0100233488", "monthly", "15"], ["0100233505", "annual", "46"]])
+        let batch = try await fixture.strings("SELECT kind, sha256, rows_read::text, rows_loaded::text, source FROM import_batch")
+        #expect(batch == [["firms", try Importer.sha256(ofFile: path), "2", "2", "cli"]])
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM audit_log WHERE action = 'import.firms'") == 1)
+    }
+
+    @Test func facilitiesLicencesDeclarationsAndReportsLoad() async throws {
+        let fixture = try await ImportFixture.make("impall")
+        try fixture.loadFirms()
+        let facilities = try fixture.write("facilities.csv", """
+            tax_code,facility_code,kind,name,zone_code,province,address
+            0100233488,WH1,warehouse,Kho Đông Anh,KCX_TAN_THUAN,Hà Nội,"Số 1, Đông Anh"
+            0100233505,F1,factory,Nhà máy 1,,Hồ Chí Minh,
+
+            """)
+        #expect(try fixture.importFile("facilities", facilities).status == 0)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM facility WHERE zone_id IS NOT NULL") == 1)
+
+        let licences = try fixture.write("licences.csv", """
+            \(ImportFixture.licencesHeader)
+            LIC-1,0100233488,MOIT,import,ACETIC_ANHYDRIDE,,1000,2026-01-01,2026-12-31,active
+            LIC-1,0100233488,MOIT,import,67-64-1,50,200.5,2026-01-01,2026-12-31,active
+
+            """)
+        let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
+        #expect(licenceResult.status == 0, "\(licenceResult.stderr)")
+        #expect(licenceSummary.rows_loaded == 2)
+        #expect(try await fixture.strings(
+            "SELECT s.code, ll.concentration_pct::text, ll.quantity_kg::text FROM licence_line ll JOIN substance s ON s.id = ll.substance_id ORDER BY 1")
+            == [["ACETIC_ANHYDRIDE", "100.0000", "1000.000"], ["ACETONE", "50.0000", "200.500"]])
+
+        let declarations = try fixture.write("declarations.csv", """
+            \(ImportFixture.declarationsHeader)
+            D-100,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,2,TNE,99,LIC-1,5000
+            D-100,2,2026-03-10,import,0100233488,HAN_AIR,air,CN,29141100,,10,LTR,50,NO-SUCH-LICENCE,
+            D-101,1,2026-03-11,export,0100233505,SGN_AIR,express,KH,2915.24.00,108-24-7,500,GRM,,,
+
+            """)
+        let (result, summary) = try fixture.importJSON("declarations", declarations)
+        #expect(result.status == 0, "\(result.stderr)\(result.stdout)")
+        #expect(summary.rows_loaded == 3)
+        let lines = try await fixture.strings("""
+            SELECT d.declaration_no || '/' || d.line_no, s.code, d.hs_code, d.kg_pure::text, coalesce(d.licence_no, ''),
+                   coalesce(l.licence_no, '-')
+              FROM declaration_line d JOIN substance s ON s.id = d.substance_id LEFT JOIN licence l ON l.id = d.licence_id
+             ORDER BY 1
+            """)
+        #expect(lines == [
+            ["D-100/1", "ACETIC_ANHYDRIDE", "291524", "1980.000000", "LIC-1", "LIC-1"],
+            // 10 L × 0.791 kg/L × 50 % (substance found from the 8-digit HS code alone).
+            ["D-100/2", "ACETONE", "29141100", "3.955000", "NO-SUCH-LICENCE", "-"],
+            ["D-101/1", "ACETIC_ANHYDRIDE", "29152400", "0.500000", "", "-"],
+        ])
+
+        let header = "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
+        let reports = try fixture.write("reports.csv", """
+            \(header)
+            0100233488,2025,WH1,ACETIC_ANHYDRIDE,10,100,0,0,0,90,0,0,20,Báo cáo năm
+            0100233505,2025-Q4,,EPHEDRINE,0,5,0,0,4,0,0,0,1,
+
+            """)
+        #expect(try fixture.importFile("reports", reports).status == 0)
+        let again = try fixture.importJSON("reports", reports).1
+        #expect(again.rows_loaded == 0 && again.rows_unchanged == 2)
+        let amended = try fixture.write("reports-amended.csv", """
+            \(header)
+            0100233488,2025,WH1,ACETIC_ANHYDRIDE,10,100,0,0,0,80,0,0,30,Báo cáo năm (sửa)
+
+            """)
+        #expect(try fixture.importJSON("reports", amended).1.rows_loaded == 1)
+        #expect(try await fixture.strings("SELECT version::text, sold_kg::text, source FROM self_report WHERE period = '2025' ORDER BY version")
+            == [["1", "90.000", "import"], ["2", "80.000", "import"]])
+    }
+
+    @Test func theSameFileTwiceChangesNothingTheSecondTime() async throws {
+        let fixture = try await ImportFixture.make("impidem")
+        try fixture.loadFirms()
+        let path = try fixture.write("d.csv", """
+            \(ImportFixture.declarationsHeader)
+            D-1,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,,,
+            D-1,2,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,50,KGM,,,
+            D-1,2,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,50,KGM,,,
+
+            """)
+        let first = try fixture.importJSON("declarations", path).1
+        #expect(first.rows_read == 3 && first.rows_loaded == 2 && first.rows_unchanged == 1)
+        let before = try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id")
+        let (result, second) = try fixture.importJSON("declarations", path)
+        #expect(result.status == 0)
+        #expect(second.rows_loaded == 0 && second.rows_unchanged == 3 && second.rows_rejected == 0)
+        #expect(try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id") == before)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch WHERE kind = 'declarations'") == 2)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM audit_log WHERE action = 'import.declarations'") == 1)
+        let table = try fixture.importFile("declarations", path)
+        #expect(table.stdout.contains("rows unchanged  3"), "\(table.stdout)")
+    }
+
+    @Test func dryRunAndStandardInputLoadNothingExtra() async throws {
+        let fixture = try await ImportFixture.make("impdry")
+        let path = try fixture.write("firms.csv", ImportFixture.firms)
+        let dry = try fixture.importFile("firms", path, ["--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("dry run"))
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
+        let piped = try fixture.importFile("firms", "-", stdin: Data(ImportFixture.firms.utf8))
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 2)
+    }
+
+    @Test(arguments: [
+        ("tax_code,name,sector,province,registered_on,status", "missing column(s) key_enterprise"),
+        (ImportFixture.firmsHeader + ",colour", "unknown column(s) colour"),
+        (ImportFixture.firmsHeader + ",name", "duplicated column(s) name"),
+    ])
+    func aBadHeaderIsAFileLevelErrorNamingTheColumns(header: String, message: String) async throws {
+        let fixture = try await ImportFixture.make("imphdr")
+        let path = try fixture.write("firms.csv", header + "\n0100233488,A,other,Hà Nội,,,\n")
+        let result = try fixture.importFile("firms", path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
+    }
+
+    @Test(arguments: [
+        ("0100233488,A,other,Hà Nội,,,false\n0100233505,\"B,other,HCM,,,false\n", "line 3: a quoted field opened here is never closed"),
+        ("0100233488,A,other,Hà Nội,,,false\n\n0100233505,B,other\n", "line 4 has 3 field(s), the header has 7"),
+        ("0100233488,\"A\"x,other,Hà Nội,,,false\n", "line 2: text follows a closing quote"),
+    ])
+    func malformedCSVIsAFileLevelErrorNamingTheLine(body: String, message: String) async throws {
+        let fixture = try await ImportFixture.make("impcsv")
+        let path = try fixture.write("firms.csv", ImportFixture.firmsHeader + "\n" + body)
+        let result = try fixture.importFile("firms", path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
+    }
+
+    @Test func aProcessKilledMidImportLeavesNothing() async throws {
+        let fixture = try await ImportFixture.make("impkill")
+        var text = ImportFixture.firmsHeader + "\n"
+        for n in 0..<40 { text += "0100233488,Firm \(n),other,Hà Nội,,,false\n" }
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = fixture.url.uri
+        env["PRECURSOR_IMPORT_PAUSE_AFTER_ROWS"] = "30"
+        let child = try ChildProcess(
+            TestDatabase.binaryFolder + "/precursorctl", ["admin", "import", "firms", "-"], environment: env,
+            stdin: .pipe, stdout: .null, stderr: .pipe)
+        child.stdin!.write(Data(text.utf8))  // fits in the pipe; left open, so the importer never sees the end
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("paused") {
+            let chunk = child.stderr!.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        #expect(String(decoding: seen, as: UTF8.self).contains("paused"))
+        child.signal(SIGKILL)
+        #expect(child.wait() == 128 + SIGKILL)
+        try? child.stdin!.close()
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)
+        #expect(try await fixture.scalar("SELECT count(*)::int FROM ingest_reject") == 0)
+    }
+}
