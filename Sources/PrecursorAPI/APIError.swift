@@ -59,6 +59,10 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
                 return .badRequest("the request body does not match the API: \(current)")
             case let store as StoreError:
                 if case .unreachable = store { return .unavailable("the database cannot be reached; try again shortly") }
+                // Class 22 (data exception): a value the database cannot hold, such as a NUL character in text.
+                if case .database(let state, let message, _) = store, state.hasPrefix("22") {
+                    return .badRequest("a value in the request cannot be stored or compared: \(message)")
+                }
                 return APIError(status: .internalServerError, kind: "internal", detail: "an internal error occurred; it has been logged")
             default:
                 return APIError(status: .internalServerError, kind: "internal", detail: "an internal error occurred; it has been logged")
@@ -85,6 +89,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             var request = request
+            if request.uri.description.range(of: "%00") != nil {
+                throw APIError.badRequest("the request URI contains a NUL character (%00), which no field accepts")
+            }
             if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
                 throw APIError(status: .contentTooLarge, kind: "too-large", detail: "the request body is \(length) bytes; the limit is \(maximumBodyBytes)")
             }

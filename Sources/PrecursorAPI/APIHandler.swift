@@ -12,6 +12,8 @@ struct APIHandler: APIProtocol {
     let tokens: TokenStore
     let firms: FirmDirectory
     let alerts: AlertReview
+    let reports: ReportDesk
+    let submissions: ReportSubmission
     /// Today in Vietnam (injected so tests can move time).
     let today: @Sendable () -> CivilDate
 
@@ -73,12 +75,7 @@ struct APIHandler: APIProtocol {
             monthlyVolumes: dossier.monthlyVolumes.map {
                 .init(month: $0.month, substance: $0.substance, direction: $0.direction, kg: $0.kg, shipments: $0.shipments)
             },
-            reports: dossier.reports.map {
-                .init(
-                    id: $0.id, period: $0.period, facility: $0.facility, substance: $0.substance, version: $0.version,
-                    submittedAt: $0.submittedAt, submittedBy: $0.submittedBy, openingKg: $0.openingKg,
-                    importedKg: $0.importedKg, closingKg: $0.closingKg)
-            },
+            reports: dossier.reports.map(Components.Schemas.ReportVersion.init),
             alerts: try visibleAlerts.map(Components.Schemas.Alert.init)))))
     }
 

@@ -30,9 +30,12 @@ public struct APIDependencies: Sendable {
     public let logger: Logger
     /// Today in Vietnam; injected so tests can move time.
     public let today: @Sendable () -> CivilDate
+    /// The most lines one report submission may have.
+    public let maximumReportLines: Int
 
     public init(
         database: Database, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
+        maximumReportLines: Int = 5000,
         today: @escaping @Sendable () -> CivilDate = { CivilDate.today(in: "Asia/Ho_Chi_Minh") }
     ) {
         self.database = database
@@ -40,6 +43,7 @@ public struct APIDependencies: Sendable {
         self.registry = registry
         self.logger = logger
         self.today = today
+        self.maximumReportLines = maximumReportLines
     }
 }
 
@@ -57,7 +61,9 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
     let handler = APIHandler(
         readiness: dependencies.readiness, registry: dependencies.registry,
         tokens: TokenStore(database: database, logger: logger), firms: FirmDirectory(database: database, logger: logger),
-        alerts: AlertReview(database: database, logger: logger), today: dependencies.today)
+        alerts: AlertReview(database: database, logger: logger), reports: ReportDesk(database: database, logger: logger),
+        submissions: ReportSubmission(database: database, logger: logger, maximumLines: dependencies.maximumReportLines),
+        today: dependencies.today)
     try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: TokenStore(database: database, logger: logger))])
     return router
 }

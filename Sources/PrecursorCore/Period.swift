@@ -174,6 +174,15 @@ public enum Period: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
     }
 
+    /// The period before this one.
+    public var previous: Period {
+        switch self {
+        case .year(let y): .year(y - 1)
+        case .quarter(let y, let q): q == 1 ? .quarter(y - 1, 4) : .quarter(y, q - 1)
+        case .month(let y, let m): m == 1 ? .month(y - 1, 12) : .month(y, m - 1)
+        }
+    }
+
     /// The period that follows this one.
     public var next: Period {
         switch self {

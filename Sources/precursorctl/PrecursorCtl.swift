@@ -20,7 +20,7 @@ struct PrecursorCtl: AsyncParsableCommand {
               4  not authorised
             """,
         version: "0.1.0",
-        subcommands: [Admin.self, Me.self, Firms.self, Alerts.self])
+        subcommands: [Admin.self, Me.self, Report.self, Firms.self, Alerts.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in
