@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let alerts: AlertReview
     let reports: ReportDesk
     let submissions: ReportSubmission
+    let rules: RuleSettings
     /// Today in Vietnam (injected so tests can move time).
     let today: @Sendable () -> CivilDate
 

@@ -63,6 +63,7 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
         tokens: TokenStore(database: database, logger: logger), firms: FirmDirectory(database: database, logger: logger),
         alerts: AlertReview(database: database, logger: logger), reports: ReportDesk(database: database, logger: logger),
         submissions: ReportSubmission(database: database, logger: logger, maximumLines: dependencies.maximumReportLines),
+        rules: RuleSettings(database: database, logger: logger),
         today: dependencies.today)
     try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: TokenStore(database: database, logger: logger))])
     return router

@@ -203,3 +203,27 @@ import TestSupport
         #expect(broken.stderr.contains("row \(victim)"))
     }
 }
+
+@Suite struct RuleThresholdAPITests {
+    @Test func supervisorsChangeThresholdsAndTheChangeIsAudited() async throws {
+        let world = try await SmallWorld.make("apirules")
+        try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
+            _ = try await db.rows("INSERT INTO rule_config (rule, key, value, description) VALUES ('licence_overdrawn', 'warn_ratio', 0.9, 'share of the granted kg that raises a warning')")
+        }
+        let daemon = try await world.startDaemon()
+        #expect(try await daemon.request("GET", "/v1/rules", token: world.analystToken).status == 403)
+        let body = Data(#"{"value": 0.85}"#.utf8)
+        #expect(try await daemon.request("PUT", "/v1/rules/licence_overdrawn/warn_ratio", token: world.analystToken, body: body).status == 403)
+        let changed = try await daemon.request("PUT", "/v1/rules/licence_overdrawn/warn_ratio", token: world.adminToken, body: body)
+        #expect(changed.status == 200, "\(changed.body)")
+        #expect(changed.json["value"] as? Double == 0.85)
+        #expect(try await daemon.request("PUT", "/v1/rules/no_such_rule/x", token: world.adminToken, body: body).status == 404)
+        let listed = try await daemon.request("GET", "/v1/rules", token: world.adminToken)
+        #expect((listed.json["rules"] as? [[String: Any]])?.first?["value"] as? Double == 0.85)
+        let audit = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
+            try await db.rows("SELECT before::text, after::text FROM audit_log WHERE action = 'rule_config.set'")
+        }
+        #expect(try audit.map { try $0.decode((String, String).self) }.first.map { $0.0.contains("0.9") && $0.1.contains("0.85") } == true)
+        _ = await daemon.stop()
+    }
+}
