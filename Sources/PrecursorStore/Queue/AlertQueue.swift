@@ -66,7 +66,7 @@ public struct AlertQueue: Sendable {
             """
             SELECT id, lease_token, attempts, max_attempts, priority, payload::text, headers::text, dedupe_key, alert_id,
                    enqueued_at, visible_at
-              FROM queue_claim(\(topic), \(limit), \(lease)::float8 * interval '1 second', \(consumer),
+              FROM queue_claim(\(topic), \(limit)::int, \(lease)::float8 * interval '1 second', \(consumer)::text,
                                coalesce(\(now)::timestamptz, clock_timestamp()))
              ORDER BY priority, id
             """)
@@ -228,7 +228,7 @@ public struct AlertQueue: Sendable {
     /// periodically so that the default partition stays empty.
     @discardableResult
     public func ensureArchivePartitions(months: Int = 3) async throws -> Int {
-        let rows = try await database.rows("SELECT queue_archive_ensure_partitions(current_date, \(months))")
+        let rows = try await database.rows("SELECT queue_archive_ensure_partitions(current_date, \(months)::int)")
         return Int(try rows[0].decode(Int32.self))
     }
 
