@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench lint format clean
+.PHONY: all build release deps test demo bench bench-queue lint format clean
 
 all: build
 
@@ -24,8 +24,12 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps
-	@echo "no benchmarks yet (later work adds bench-ingest, bench-queue, bench-sweep, bench-api)"
+bench: deps bench-queue
+
+## Alert queue vs real pgmq (installed from PyPI into a throwaway database): enqueue and claim+ack at batch 1/10/100.
+bench-queue: deps
+	$(SWIFT) build --product precursorctl
+	@scripts/bench-queue.sh "$$($(SWIFT) build --show-bin-path)/precursorctl"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -21,6 +21,8 @@ struct Configuration {
     var logFormat: String
     /// `PRECURSOR_SHUTDOWN_SECONDS` (default 10): the most a graceful stop may take.
     var shutdownSeconds: Int
+    /// `PRECURSOR_QUEUE_METRICS_SECONDS` (default 15): how often queue depth and age are refreshed for `/metrics`.
+    var queueMetricsSeconds: Int
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -56,6 +58,7 @@ struct Configuration {
                 port: try int("PRECURSOR_HTTP_PORT", 8080, 0...65535)),
             logLevel: logLevel,
             logFormat: format,
-            shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600))
+            shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
+            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600))
     }
 }

@@ -76,6 +76,7 @@ enum Precursord {
                         .init(service: database.client),
                         .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
                         .init(service: app),
+                        .init(service: QueueMetricsService(database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     cancellationSignals: [],
