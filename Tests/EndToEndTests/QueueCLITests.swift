@@ -46,7 +46,7 @@ import TestSupport
                 if message.payload.contains("\"seq\": 1") {
                     #expect(try await queue.nack(message, error: "case system rejected it") == .dead)
                 } else {
-                    try await queue.nack(message, error: "try later")
+                    _ = try await queue.nack(message, error: "try later")
                 }
             }
         }
@@ -76,7 +76,7 @@ import TestSupport
         #expect(lines.count == 3)
         #expect(try await Self.scalar(url, "SELECT count(*) FROM queue_archive WHERE outcome = 'acked'") == 3)
 
-        try await Database.with(url: url, logger: Self.logger) { db in
+        _ = try await Database.with(url: url, logger: Self.logger) { db in
             try await AlertQueue(database: db).enqueue(OutgoingMessage(payload: "{\"seq\": 9}"), topic: "alerts")
         }
         let failing = try runCommand(

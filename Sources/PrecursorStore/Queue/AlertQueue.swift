@@ -196,11 +196,12 @@ public struct AlertQueue: Sendable {
     }
 
     /// Puts dead messages of `topic` (one when `id` is given, else all) back in the queue with attempts reset,
-    /// recording who did it in the audit log in the same transaction. Returns the ids replayed.
+    /// recording who did it in the audit log in the same transaction (when anything was replayed). Returns the ids replayed.
     public func replayDead(topic: String, id: Int64? = nil, actor: Principal) async throws -> [Int64] {
         try await database.transaction { connection in
             let rows = try await connection.rows("SELECT * FROM queue_replay_dead(\(topic), \(id))", logger: logger)
             let ids = try rows.map { try $0.decode(Int64.self) }
+            if ids.isEmpty { return ids }
             let after = "{\"topic\": \(jsonString(topic)), \"replayed\": [\(ids.map(String.init).joined(separator: ","))]}"
             try await connection.audit(
                 AuditEntry(actor: actor, action: "queue.replay_dead", entityType: "queue_topic", entityID: topic, after: after),

@@ -45,6 +45,7 @@ struct Consume: AsyncParsableCommand {
 
     func run() async throws {
         let consumer = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        signal(SIGPIPE, SIG_IGN)
         let (acked, failed) = try await database.withDatabase { db in
             let queue = AlertQueue(database: db)
             try await AdminQueue.requireTopic(topic, queue)
@@ -78,7 +79,8 @@ struct Consume: AsyncParsableCommand {
         let payload = Data((message.payload + "\n").utf8)
         if let input = child.stdin {
             Thread {
-                input.write(payload)
+                // A command that does not read its input may exit first: EPIPE is then expected, not fatal.
+                try? input.write(contentsOf: payload)
                 try? input.close()
             }.start()
         }
