@@ -14,9 +14,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CTL=${1:-${PRECURSORCTL:-$ROOT/.build/debug/precursorctl}}
 PGMQ_VERSION=1.1.4
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 MESSAGES=${MESSAGES:-100000}
-SINGLE_MESSAGES=${SINGLE_MESSAGES:-20000}   # batch size 1 runs at commit speed; fewer messages keep the run short
+SINGLE_MESSAGES=${SINGLE_MESSAGES:-8000}   # batch size 1 runs at commit speed; fewer messages keep the run short
 PORT=${PORT:-55491}
 BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 PGBENCH=$(command -v pgbench || echo "$BIN/pgbench")
@@ -60,7 +60,7 @@ tps() { "$PGBENCH" -n "$@" 2>&1 | awk '/^tps = / { print $3; exit }'; }
 table() { [ "$1" = ours ] && echo queue_message || echo pgmq.q_bench; }
 fill() { # side, messages: enqueue in batches of 100; prints msg/s
     local t; t=$(tps -c 1 -t $(($2 / 100)) -f "$WORK/$1_send.sql" "$1")
-    psql -qAt -d "$1" -c "VACUUM ANALYZE $(table "$1")"
+    psql -qAt -d "$1" -c "VACUUM ANALYZE"   # whole database: no autovacuum backlog from the last phase
     awk -v t="$t" 'BEGIN { printf "%.0f", t * 100 }'
 }
 drain() { # side, qty, messages: 4 clients claim+ack / read+delete; prints msg/s over the messages actually done
