@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench bench-api bench-ingest fuzz-api lint format clean
+.PHONY: all build release deps test demo bench bench-api bench-ingest bench-queue fuzz-api lint format clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps bench-ingest bench-api
+bench: deps bench-ingest bench-queue bench-api
 
 ## wrk against the alerts listing on a release build; req/s and p99 against /health/live measured in the same run.
 bench-api: deps
@@ -39,6 +39,11 @@ fuzz-api: deps
 bench-ingest: deps
 	$(SWIFT) build -c release --product precursorctl
 	@scripts/bench-ingest.sh
+
+## Alert queue vs real pgmq (installed from PyPI into a throwaway database): enqueue and claim+ack at batch 1/10/100.
+bench-queue: deps
+	$(SWIFT) build --product precursorctl
+	@scripts/bench-queue.sh "$$($(SWIFT) build --show-bin-path)/precursorctl"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

@@ -38,6 +38,11 @@ enum CLIFailure {
         }
     }
 
+    /// Progress for the operator, on standard error (standard output belongs to the command's results).
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("precursorctl: \(message)\n".utf8))
+    }
+
     static func fail(_ message: String) {
         FileHandle.standardError.write(Data("precursorctl: \(message)\n".utf8))
     }

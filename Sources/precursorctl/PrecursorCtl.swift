@@ -20,7 +20,7 @@ struct PrecursorCtl: AsyncParsableCommand {
               4  not authorised
             """,
         version: "0.1.0",
-        subcommands: [Admin.self, Me.self, Report.self, Firms.self, Alerts.self])
+        subcommands: [Admin.self, Me.self, Report.self, Firms.self, Alerts.self, QueueCommands.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in
@@ -45,5 +45,5 @@ struct PrecursorCtl: AsyncParsableCommand {
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration over a direct database connection (run on the server host).",
-        subcommands: [DB.self, Import.self, Tokens.self, Audit.self])
+        subcommands: [DB.self, Import.self, Tokens.self, Audit.self, AdminQueue.self])
 }

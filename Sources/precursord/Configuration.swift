@@ -24,6 +24,8 @@ struct Configuration {
     var shutdownSeconds: Int
     /// `PRECURSOR_INBOX`: folder watched for CSV files to import (off when unset).
     var inbox: String?
+    /// `PRECURSOR_QUEUE_METRICS_SECONDS` (default 15): how often queue depth and age are refreshed for `/metrics`.
+    var queueMetricsSeconds: Int
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -61,6 +63,7 @@ struct Configuration {
             logLevel: logLevel,
             logFormat: format,
             shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
-            inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 })
+            inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 },
+            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600))
     }
 }

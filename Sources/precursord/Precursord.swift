@@ -78,6 +78,9 @@ enum Precursord {
                 .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
                 .init(service: app),
             ]
+            services.append(
+                .init(service: QueueMetricsService(
+                    database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))))
             if let inbox = configuration.inbox {
                 services.append(
                     .init(service: InboxService(folder: inbox, database: database, migrator: migrator, logger: Logger(label: "precursor.inbox"))))

@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An alert a sweep raises: the business record's fields. One open alert exists per (firm, substance, rule family).
+public struct AlertRaise: Sendable, Equatable {
+    public var firmID: Int64
+    public var substanceID: Int32?
+    /// `licence`, `volume`, `reconciliation`, `route`, `value`, `data_quality` or `exploration`.
+    public var ruleFamily: String
+    public var rule: String
+    /// `info`, `low`, `medium`, `high` or `critical`; also sets the message priority (critical first).
+    public var severity: String
+    public var score: Double
+    /// Why: observed, expected, threshold, source record ids (JSON object text).
+    public var payload: String
+    public var evidenceKey: String
+
+    public init(
+        firmID: Int64, substanceID: Int32?, ruleFamily: String, rule: String, severity: String, score: Double,
+        payload: String, evidenceKey: String
+    ) {
+        self.firmID = firmID
+        self.substanceID = substanceID
+        self.ruleFamily = ruleFamily
+        self.rule = rule
+        self.severity = severity
+        self.score = score
+        self.payload = payload
+        self.evidenceKey = evidenceKey
+    }
+}
+
+/// What `Outbox.raiseAlert` did.
+public struct RaisedAlert: Sendable, Equatable {
+    public let alertID: Int64
+    /// The queue message that delivers this raise.
+    public let messageID: Int64
+    /// 1 when the alert was new; more when an open alert was raised again.
+    public let raiseCount: Int
+}
+
+/// The transactional outbox: the alert row and its queue message are written in the caller's transaction, so that
+/// either both exist or neither (a sweep that rolls back leaves no message behind, and no alert goes undelivered).
+public enum Outbox {
+    /// Inserts the alert (or updates the open one for its firm, substance and rule family) and enqueues its JSON on
+    /// `topic` (default: `data_quality` for that family, else `alerts`), on `connection` inside the caller's
+    /// transaction.
+    public static func raiseAlert(
+        _ raise: AlertRaise, on connection: PostgresConnection, topic: String? = nil, now: Date? = nil, logger: Logger
+    ) async throws -> RaisedAlert {
+        let rows = try await connection.rows(
+            """
+            SELECT alert_id, message_id, raise_count
+              FROM queue_raise_alert(\(raise.firmID), \(raise.substanceID), \(raise.ruleFamily), \(raise.rule),
+                                     \(raise.severity), \(raise.score)::numeric, \(raise.payload)::jsonb,
+                                     \(raise.evidenceKey), \(topic), coalesce(\(now)::timestamptz, now()))
+            """,
+            logger: logger)
+        let (alert, message, count) = try rows[0].decode((Int64, Int64, Int32).self)
+        return RaisedAlert(alertID: alert, messageID: message, raiseCount: Int(count))
+    }
+}
