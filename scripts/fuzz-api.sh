@@ -22,10 +22,11 @@ printf 'licence_no,tax_code,authority,activity,substance,concentration_pct,quant
 ENTERPRISE=$("$BIN/precursorctl" admin token issue --role enterprise --firm 0100233488 --name fuzz-firm --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')
 fuzz() {  # fuzz TOKEN [filters…]
   local token=$1; shift
-  "$VENV/bin/st" run "$DAEMON_URL/openapi.yaml" \
+  # Run from the throwaway folder: schemathesis writes a cache folder where it runs.
+  (cd "$DAEMON_WORK" && "$VENV/bin/st" run "$DAEMON_URL/openapi.yaml" \
     --checks not_a_server_error,response_schema_conformance,content_type_conformance \
     --max-examples "$EXAMPLES" --seed 20261129 --workers 2 \
-    --header "Authorization: Bearer $token" --request-timeout 10 "$@"
+    --header "Authorization: Bearer $token" --request-timeout 10 "$@")
 }
 echo "fuzzing $DAEMON_URL with $EXAMPLES examples per operation: admin token, then an enterprise token" >&2
 fuzz "$TOKEN" --exclude-path-regex '^/v1/reports'

@@ -403,11 +403,14 @@ END $$;
 
 -- Consumers log in with a role that is a member of precursor_queue_consumer: they may call the queue functions
 -- (SECURITY DEFINER, fixed search_path) but hold no rights on the tables themselves.
+-- Roles are cluster-wide: several databases on one server may migrate at once, so a concurrent creation is fine.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'precursor_queue_consumer') THEN
         CREATE ROLE precursor_queue_consumer NOLOGIN;
     END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
 END $$;
 REVOKE ALL ON queue_topic, queue_message, queue_archive FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION queue_create_topic(text, integer, integer),
