@@ -6,6 +6,12 @@ cd "$(dirname "$0")/.."
 swift build -c release
 BIN=$(swift build -c release --show-bin-path)
 export PRECURSOR_DATA_DIR="${PRECURSOR_DATA_DIR:-$PWD/.precursor}"
+# As root, PostgreSQL runs as an unprivileged user who must reach the data folder through every parent; a checkout
+# under a private home folder (/root is 0700) cannot be reached, so the demo keeps its data in /var/tmp instead.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$(dirname "$PRECURSOR_DATA_DIR")" 2>/dev/null; then
+  export PRECURSOR_DATA_DIR="/var/tmp/precursor-demo"
+  echo "note: $PWD is not reachable by the postgres user; the demo's data goes to $PRECURSOR_DATA_DIR" >&2
+fi
 export PRECURSOR_HTTP_HOST="${PRECURSOR_HTTP_HOST:-127.0.0.1}"
 export PRECURSOR_HTTP_PORT="${PRECURSOR_HTTP_PORT:-8080}"
 export PRECURSOR_LOG_FORMAT="${PRECURSOR_LOG_FORMAT:-text}"
