@@ -162,8 +162,9 @@ extension IngestStatements {
         try await execute(
             """
             CREATE TEMP TABLE ingest_refs ON COMMIT DROP AS
-            SELECT DISTINCT c.firm_id, c.customs_office_id, c.substance_id, c.unit, c.licence_id
+            SELECT c.firm_id, c.customs_office_id, c.substance_id, c.unit, c.licence_id
               FROM ingest_checked c WHERE \(good)
+             GROUP BY 1, 2, 3, 4, 5
             """)
         let missing = try await count(
             """
