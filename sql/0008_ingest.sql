@@ -28,11 +28,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- An ISO date YYYY-MM-DD that exists in the calendar, else NULL (never raises: 2026-02-30 is NULL). Built from
--- immutable parts only (make_date, not a DateStyle-dependent cast) so that the planner inlines it.
+-- immutable parts only (make_date, not a DateStyle-dependent cast) so that the planner inlines it. The shape is
+-- checked with translate() rather than a regular expression: the same test (a first digit 1-9, month 01-12, day
+-- 01-31 and within the month) at a fraction of the cost per row, which matters at a million rows.
 CREATE FUNCTION ingest_date(t text) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN t ~ '^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' THEN
-        CASE WHEN substr(t, 9, 2)::int <= CASE substr(t, 6, 2)
+    SELECT CASE WHEN translate(t, '0123456789', '0000000000') = '0000-00-00' AND left(t, 1) <> '0' THEN
+        CASE WHEN substr(t, 6, 2)::int BETWEEN 1 AND 12 AND substr(t, 9, 2)::int BETWEEN 1 AND CASE substr(t, 6, 2)
                 WHEN '02' THEN CASE WHEN (left(t, 4)::int % 4 = 0 AND left(t, 4)::int % 100 <> 0) OR left(t, 4)::int % 400 = 0
                                     THEN 29 ELSE 28 END
                 WHEN '04' THEN 30 WHEN '06' THEN 30 WHEN '09' THEN 30 WHEN '11' THEN 30
@@ -41,11 +43,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     END
 $$;
 
--- A plain decimal number (digits, optional sign and decimal point; no exponent, NaN or thousands separators),
--- else NULL.
+-- A plain decimal number (digits, optional sign and decimal point; no exponent, NaN or thousands separators; at most
+-- 15 digits before the point and 9 after, at least one digit), else NULL. A star-only pattern and split_part()
+-- lengths instead of counted repetitions ({1,15}), which cost several times more per row in PostgreSQL's regex engine.
 CREATE FUNCTION ingest_numeric(t text) RETURNS numeric
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN t ~ '^[+-]?([0-9]{1,15}(\.[0-9]{0,9})?|\.[0-9]{1,9})$' THEN t::numeric END
+    SELECT CASE WHEN t ~ '^[+-]?[0-9]*\.?[0-9]*$' AND ltrim(t, '+-.') <> ''
+                 AND length(split_part(ltrim(t, '+-'), '.', 1)) <= 15 AND length(split_part(t, '.', 2)) <= 9
+           THEN t::numeric END
 $$;
 
 -- Every HS code (digits only, 6 or 8) with how many catalogue substances carry it: an HS code that maps to several

@@ -121,6 +121,66 @@ import TestSupport
         #expect(table.stdout.contains("rows unchanged  3"), "\(table.stdout)")
     }
 
+    /// The same key twice in one file is compared after parsing: `01` and `1` are one line number, and a substance
+    /// given by code and by CAS number is one substance. Identical content loads once; different content rejects those
+    /// lines with a reason, and the rest of the file still loads (no "ON CONFLICT cannot affect row a second time").
+    @Test func theSameKeyWrittenTwoWaysInOneFile() async throws {
+        let fixture = try await ImportFixture.make("impsamekey")
+        try fixture.loadFirms()
+        let declarations = try fixture.write("declarations.csv", """
+            \(ImportFixture.declarationsHeader)
+            D-1,01,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,,,
+            D-1,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,108-24-7,100.0,KGM,100,,
+            D-2,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,,,
+            D-2,001,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,101,KGM,,,
+            D-3,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,7,KGM,,,
+
+            """)
+        let (result, summary) = try fixture.importJSON("declarations", declarations)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(summary.rows_read == 5 && summary.rows_loaded == 2 && summary.rows_unchanged == 1 && summary.rows_rejected == 2)
+        #expect(try await fixture.strings("SELECT declaration_no || '/' || line_no, quantity::text FROM declaration_line ORDER BY 1")
+            == [["D-1/1", "100.000000"], ["D-3/1", "7.000000"]])
+        #expect(try await fixture.strings("SELECT line::text, array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line") == [
+            ["4", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
+            ["5", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
+        ])
+        // The file again: every loaded key is unchanged.
+        let again = try fixture.importJSON("declarations", declarations).1
+        #expect(again.rows_loaded == 0 && again.rows_unchanged == 3 && again.rows_rejected == 2)
+
+        let licences = try fixture.write("licences.csv", """
+            \(ImportFixture.licencesHeader)
+            LIC-1,0100233488,MOIT,import,ACETONE,,1000,2026-01-01,2026-12-31,active
+            LIC-1,0100233488,MOIT,import,67-64-1,100,1000,2026-01-01,2026-12-31,active
+            LIC-2,0100233488,MOIT,import,ACETONE,,1000,2026-01-01,2026-12-31,active
+            LIC-2,0100233488,MOIT,import,67-64-1,,2000,2026-01-01,2026-12-31,active
+
+            """)
+        let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
+        #expect(licenceResult.status == 1, "\(licenceResult.stderr)")
+        #expect(licenceSummary.rows_loaded == 1 && licenceSummary.rows_unchanged == 1 && licenceSummary.rows_rejected == 2)
+        #expect(try await fixture.strings("SELECT l.licence_no, ll.quantity_kg::text FROM licence_line ll JOIN licence l ON l.id = ll.licence_id")
+            == [["LIC-1", "1000.000"]])
+        let licenceReasons = try await fixture.strings(
+            "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'licences' ORDER BY line")
+        #expect(licenceReasons == Array(repeating: ["licence_no LIC-2 substance ACETONE concentration_pct (empty) appears on lines 4, 5 with different content"], count: 2))
+
+        let header = "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
+        let reports = try fixture.write("reports.csv", """
+            \(header)
+            0100233488,2025,,ACETONE,1,0,0,0,0,0,0,0,1,
+            0100233488,2025,,67-64-1,1,0,0,0,0,0,0,0,1.0,
+            0100233488,2024,,ACETONE,1,0,0,0,0,0,0,0,1,
+            0100233488,2024,,67-64-1,2,0,0,0,0,0,0,0,2,
+
+            """)
+        let (reportResult, reportSummary) = try fixture.importJSON("reports", reports)
+        #expect(reportResult.status == 1, "\(reportResult.stderr)")
+        #expect(reportSummary.rows_loaded == 1 && reportSummary.rows_unchanged == 1 && reportSummary.rows_rejected == 2)
+        #expect(try await fixture.strings("SELECT period, version::text FROM self_report") == [["2025", "1"]])
+    }
+
     @Test func dryRunAndStandardInputLoadNothingExtra() async throws {
         let fixture = try await ImportFixture.make("impdry")
         let path = try fixture.write("firms.csv", ImportFixture.firms)

@@ -25,6 +25,9 @@ struct ImportRun {
             + columns.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP"
         try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
         let rowsRead = try await stream(into: connection, columns: columns, width: header.width)
+        // The staging tables only need row counts and rough distributions for join planning: a 3,000-row sample
+        // (statistics target 10) rather than the default 30,000 (0.45 s per ANALYZE at a million rows).
+        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
         try await connection.run("ANALYZE ingest_stage", logger: logger)
 
         let statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)

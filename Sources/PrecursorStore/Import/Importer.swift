@@ -84,6 +84,9 @@ public struct Importer: Sendable {
             _ = try? await connection.run("SET temp_buffers = '256MB'", logger: logger)
             try await connection.run("BEGIN", logger: logger)
             try await connection.run("SET LOCAL work_mem = '64MB'", logger: logger)
+            // One statement per step over up to millions of rows: compiling their wide expressions costs more than it
+            // saves (at a million lines JIT inlining and optimisation alone took seconds).
+            try await connection.run("SET LOCAL jit = off", logger: logger)
             do {
                 let summary = try await run.load(connection)
                 try await connection.run(options.dryRun ? "ROLLBACK" : "COMMIT", logger: logger)

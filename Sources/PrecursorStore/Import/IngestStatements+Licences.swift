@@ -3,8 +3,6 @@ extension IngestStatements {
     private static let licenceFields = ["tax_code", "authority", "activity", "valid_from", "valid_until", "status"]
 
     func loadLicences() async throws -> Int {
-        let key = ["licence_no", "substance", "concentration_pct"]
-        try await markDuplicates(key)
         // Licence-level fields must agree across the rows of one licence.
         let differs = Self.licenceFields.map { "CASE WHEN count(DISTINCT coalesce(\($0), '')) > 1 THEN '\($0)' END" }
         try await execute(
@@ -22,7 +20,7 @@ extension IngestStatements {
             SELECT s.line, s.licence_no, f.id AS firm_id, s.authority, s.activity, coalesce(sc.id, sn.id) AS substance_id,
                    \(Self.concentrationValue) AS concentration_pct, round(ingest_numeric(s.quantity_kg), 3) AS quantity_kg,
                    ingest_date(s.valid_from) AS valid_from, ingest_date(s.valid_until) AS valid_until,
-                   coalesce(s.status, 'active') AS status, \(Self.duplicateFlag),
+                   coalesce(s.status, 'active') AS status, false AS duplicate,
                    array_remove(ARRAY[
                        CASE WHEN s.licence_no IS NULL THEN 'licence_no is empty'
                             WHEN length(s.licence_no) > 64 THEN format('licence_no %s: longer than 64 characters', s.licence_no) END,
@@ -40,15 +38,18 @@ extension IngestStatements {
                        \(Self.oneOf("status", ["active", "suspended", "revoked", "expired"], optional: true)),
                        CASE WHEN g.licence_no IS NOT NULL
                             THEN format('licence %s: %s differ between its lines %s; the lines of one licence must agree on them',
-                                        s.licence_no, g.differs, g.lines) END,
-                       \(Self.duplicateReason(key))
+                                        s.licence_no, g.differs, g.lines) END
                    ], NULL) AS reasons
               FROM ingest_stage s
               LEFT JOIN firm f ON f.tax_code = s.tax_code
               \(Self.substanceJoins)
               LEFT JOIN ingest_licence_group g ON g.licence_no = s.licence_no
-              \(Self.duplicateJoin(key))
             """)
+        try await markDuplicates(
+            DuplicateKey(
+                columns: ["c.licence_no", "c.substance_id", "c.concentration_pct"],
+                content: ["c.firm_id", "c.authority", "c.activity", "c.quantity_kg", "c.valid_from", "c.valid_until", "c.status"],
+                shown: ["licence_no", "substance", "concentration_pct"]))
         // A licence loads whole or not at all: a bad line rejects its sibling lines too.
         try await execute(
             """

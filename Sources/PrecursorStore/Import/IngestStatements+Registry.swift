@@ -6,13 +6,12 @@ extension IngestStatements {
     ]
 
     func loadFirms() async throws -> Int {
-        try await markDuplicates(["tax_code"])
         try await execute(
             """
             CREATE TEMP TABLE ingest_checked ON COMMIT DROP AS
             SELECT s.line, s.tax_code, s.name, s.sector, s.province, ingest_date(s.registered_on) AS registered_on,
                    coalesce(s.status, 'active') AS status, coalesce(s.key_enterprise = 'true', false) AS key_enterprise,
-                   \(Self.duplicateFlag),
+                   false AS duplicate,
                    array_remove(ARRAY[
                        mst_problem(s.tax_code),
                        \(Self.required("name")),
@@ -20,12 +19,15 @@ extension IngestStatements {
                        \(Self.required("province")),
                        \(Self.date("registered_on", optional: true)),
                        \(Self.oneOf("status", ["active", "suspended", "dissolved"], optional: true)),
-                       \(Self.oneOf("key_enterprise", ["true", "false"], optional: true)),
-                       \(Self.duplicateReason(["tax_code"]))
+                       \(Self.oneOf("key_enterprise", ["true", "false"], optional: true))
                    ], NULL) AS reasons
               FROM ingest_stage s
-              \(Self.duplicateJoin(["tax_code"]))
             """)
+        try await markDuplicates(
+            DuplicateKey(
+                columns: ["c.tax_code"],
+                content: ["c.name", "c.sector", "c.province", "c.registered_on", "c.status", "c.key_enterprise"],
+                shown: ["tax_code"]))
         let loaded = try await count(
             """
             WITH up AS (
@@ -57,13 +59,11 @@ extension IngestStatements {
     }
 
     func loadFacilities() async throws -> Int {
-        let key = ["tax_code", "facility_code"]
-        try await markDuplicates(key)
         try await execute(
             """
             CREATE TEMP TABLE ingest_checked ON COMMIT DROP AS
             SELECT s.line, f.id AS firm_id, s.facility_code, s.kind, s.name, z.id AS zone_id, s.province, s.address,
-                   \(Self.duplicateFlag),
+                   false AS duplicate,
                    array_remove(ARRAY[
                        \(Self.firmReason),
                        CASE WHEN s.facility_code IS NULL THEN 'facility_code is empty'
@@ -72,14 +72,16 @@ extension IngestStatements {
                        \(Self.oneOf("kind", ["factory", "warehouse", "workshop", "lab", "office"])),
                        \(Self.required("name")),
                        CASE WHEN s.zone_code IS NOT NULL AND z.id IS NULL THEN format('zone_code %s: unknown zone', s.zone_code) END,
-                       \(Self.required("province")),
-                       \(Self.duplicateReason(key))
+                       \(Self.required("province"))
                    ], NULL) AS reasons
               FROM ingest_stage s
               LEFT JOIN firm f ON f.tax_code = s.tax_code
               LEFT JOIN zone z ON z.code = s.zone_code
-              \(Self.duplicateJoin(key))
             """)
+        try await markDuplicates(
+            DuplicateKey(
+                columns: ["c.firm_id", "c.facility_code"],
+                content: ["c.kind", "c.name", "c.zone_id", "c.province", "c.address"], shown: ["tax_code", "facility_code"]))
         return try await count(
             """
             WITH up AS (

@@ -6,15 +6,13 @@ extension IngestStatements {
     ]
 
     func loadReports() async throws -> Int {
-        let key = ["tax_code", "period", "facility_code", "substance"]
-        try await markDuplicates(key)
         let amounts = Self.reportAmounts
         try await execute(
             """
             CREATE TEMP TABLE ingest_checked ON COMMIT DROP AS
             SELECT s.line, f.id AS firm_id, fa.id AS facility_id, s.period, coalesce(sc.id, sn.id) AS substance_id,
                    \(amounts.map { "round(ingest_numeric(s.\($0)), 3) AS \($0)" }.joined(separator: ", ")),
-                   s.note, \(Self.duplicateFlag),
+                   s.note, false AS duplicate,
                    array_remove(ARRAY[
                        \(Self.firmReason),
                        CASE WHEN s.period IS NULL THEN 'period is empty'
@@ -24,15 +22,17 @@ extension IngestStatements {
                             THEN format('facility_code %s: unknown facility of firm %s', s.facility_code, s.tax_code) END,
                        \(Self.required("substance")),
                        \(Self.substanceReason),
-                       \(amounts.map { Self.amount($0) }.joined(separator: ",\n")),
-                       \(Self.duplicateReason(key))
+                       \(amounts.map { Self.amount($0) }.joined(separator: ",\n"))
                    ], NULL) AS reasons
               FROM ingest_stage s
               LEFT JOIN firm f ON f.tax_code = s.tax_code
               LEFT JOIN facility fa ON fa.firm_id = f.id AND fa.code = s.facility_code
               \(Self.substanceJoins)
-              \(Self.duplicateJoin(key))
             """)
+        try await markDuplicates(
+            DuplicateKey(
+                columns: ["c.firm_id", "c.period", "coalesce(c.facility_id, 0)", "c.substance_id"],
+                content: (amounts + ["note"]).map { "c.\($0)" }, shown: ["tax_code", "period", "facility_code", "substance"]))
         let stored = amounts + ["note"]
         return try await count(
             """

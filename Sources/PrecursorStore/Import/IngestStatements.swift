@@ -57,36 +57,49 @@ struct IngestStatements {
 
     // MARK: - Shared SQL fragments
 
-    /// Creates `ingest_dup`: the keys that appear on several lines, with those lines and whether their content differs.
-    func markDuplicates(_ key: [String]) async throws {
-        let plain = key.joined(separator: ", ")
-        let staged = key.map { "s.\($0)" }.joined(separator: ", ")
-        let repeated = key.map { "d.\($0)" }.joined(separator: ", ")
-        try await execute(
+    /// A natural key as the importer compares it: after parsing and resolution, so that `01` and `1`, or a substance
+    /// given once by code and once by CAS number, are the same key.
+    struct DuplicateKey {
+        /// Expressions over `ingest_checked c` that identify the stored row.
+        let columns: [String]
+        /// Expressions over `ingest_checked c`: what is stored for the key (equal content = an identical repeat).
+        let content: [String]
+        /// Staged columns naming the key in the reason (the values of the key's first line).
+        let shown: [String]
+    }
+
+    /// Marks the loadable rows of `ingest_checked` whose key appears on several lines: an identical repeat of an
+    /// earlier line is flagged `duplicate` (loaded once, counted unchanged); lines that differ all get a reason. Rows
+    /// already rejected for their own reasons are not compared. Runs before anything is written.
+    func markDuplicates(_ key: DuplicateKey) async throws {
+        let keys = key.columns.indices.map { "k\($0)" }
+        let repeated = try await execute(
             """
             CREATE TEMP TABLE ingest_dup ON COMMIT DROP AS
-            WITH d AS (SELECT \(plain) FROM ingest_stage GROUP BY \(plain) HAVING count(*) > 1)
-            SELECT \(staged), min(s.line) AS first_line, string_agg(s.line::text, ', ' ORDER BY s.line) AS lines,
-                   count(DISTINCT to_jsonb(s) - 'line') > 1 AS conflicting
-              FROM ingest_stage s JOIN d ON (\(staged)) = (\(repeated))
-             GROUP BY \(staged)
+            SELECT \(keys.joined(separator: ", ")) FROM (
+                SELECT \(zip(key.columns, keys).map { "\($0) AS \($1)" }.joined(separator: ", "))
+                  FROM ingest_checked c WHERE cardinality(c.reasons) = 0) k
+             GROUP BY \(keys.joined(separator: ", ")) HAVING count(*) > 1
             """)
-    }
-
-    /// Joins `ingest_dup` as `dup` onto the staged row `s`.
-    static func duplicateJoin(_ key: [String]) -> String {
-        let keys = key.map { "dup.\($0) = s.\($0)" }.joined(separator: " AND ")
-        return "LEFT JOIN ingest_dup dup ON \(keys)"
-    }
-
-    /// True for an identical repeat of an earlier line (loaded once, counted as unchanged).
-    static let duplicateFlag = "coalesce(NOT dup.conflicting AND s.line <> dup.first_line, false) AS duplicate"
-
-    /// The reason for a key that appears on several lines with different content.
-    static func duplicateReason(_ key: [String]) -> String {
-        let names = key.map { "\($0) %s" }.joined(separator: " ")
-        let values = key.map { "coalesce(s.\($0), '(empty)')" }.joined(separator: ", ")
-        return "CASE WHEN dup.conflicting THEN format('\(names) appears on lines %s with different content', \(values), dup.lines) END"
+        guard repeated > 0 else { return }
+        let matches = "(\(key.columns.joined(separator: ", "))) = (\(keys.map { "d.\($0)" }.joined(separator: ", ")))"
+        let names = key.shown.map { "\($0) %s" }.joined(separator: " ")
+        let values = key.shown.map { "coalesce(s.\($0), '(empty)')" }.joined(separator: ", ")
+        try await execute(
+            """
+            UPDATE ingest_checked c
+               SET duplicate = NOT g.conflicting AND c.line <> g.first_line,
+                   reasons = CASE WHEN g.conflicting THEN c.reasons || g.reason ELSE c.reasons END
+              FROM (SELECT g.*, format('\(names) appears on lines %s with different content', \(values), g.lines) AS reason
+                      FROM (SELECT \(keys.map { "d.\($0)" }.joined(separator: ", ")), min(c.line) AS first_line,
+                                   string_agg(c.line::text, ', ' ORDER BY c.line) AS lines,
+                                   count(DISTINCT ROW(\(key.content.joined(separator: ", ")))) > 1 AS conflicting
+                              FROM ingest_checked c JOIN ingest_dup d ON \(matches)
+                             WHERE cardinality(c.reasons) = 0
+                             GROUP BY \(keys.map { "d.\($0)" }.joined(separator: ", "))) g
+                      JOIN ingest_stage s ON s.line = g.first_line) g
+             WHERE cardinality(c.reasons) = 0 AND \(matches.replacingOccurrences(of: "d.k", with: "g.k"))
+            """)
     }
 
     /// The reason for an unknown firm (`f` joined on the staged tax code) or an invalid tax code.
