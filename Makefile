@@ -42,8 +42,8 @@ bench-ingest: deps
 
 ## Alert queue vs real pgmq (installed from PyPI into a throwaway database): enqueue and claim+ack at batch 1/10/100.
 bench-queue: deps
-	$(SWIFT) build --product precursorctl
-	@scripts/bench-queue.sh "$$($(SWIFT) build --show-bin-path)/precursorctl"
+	$(SWIFT) build -c release --product precursorctl
+	@scripts/bench-queue.sh "$$($(SWIFT) build -c release --show-bin-path)/precursorctl"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
