@@ -58,14 +58,15 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: document)))
     }
     let logger = dependencies.logger, database = dependencies.database
+    let tokens = TokenStore(database: database, logger: logger)
     let handler = APIHandler(
         readiness: dependencies.readiness, registry: dependencies.registry,
-        tokens: TokenStore(database: database, logger: logger), firms: FirmDirectory(database: database, logger: logger),
+        tokens: tokens, firms: FirmDirectory(database: database, logger: logger),
         alerts: AlertReview(database: database, logger: logger), reports: ReportDesk(database: database, logger: logger),
         submissions: ReportSubmission(database: database, logger: logger, maximumLines: dependencies.maximumReportLines),
         rules: RuleSettings(database: database, logger: logger),
         today: dependencies.today)
-    try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: TokenStore(database: database, logger: logger))])
+    try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: tokens)])
     return router
 }
 

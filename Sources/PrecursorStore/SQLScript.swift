@@ -46,45 +46,14 @@ public enum SQLScript {
                 } while depth > 0 && j < chars.count
                 append(i..<j)
                 i = j
-            case "'":
-                // E'…' strings treat backslash as an escape.
-                let escaped = i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
+            case "'", "\"":
+                // E'…' strings treat backslash as an escape; identifiers and plain strings double their quote.
+                let escaped = c == "'" && i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
                     && (i < 2 || !isIdentifierScalar(chars[i - 2]))
-                var j = i + 1
-                while j < chars.count {
-                    if escaped, chars[j] == "\\" {
-                        j += 2
-                        continue
-                    }
-                    if chars[j] == "'" {
-                        if j + 1 < chars.count, chars[j + 1] == "'" {
-                            j += 2
-                            continue
-                        }
-                        break
-                    }
-                    j += 1
-                }
-                j = min(j + 1, chars.count)
-                append(i..<j)
+                let end = closingQuote(chars, from: i, backslashEscapes: escaped)
+                append(i..<end)
                 meaningful = true
-                i = j
-            case "\"":
-                var j = i + 1
-                while j < chars.count {
-                    if chars[j] == "\"" {
-                        if j + 1 < chars.count, chars[j + 1] == "\"" {
-                            j += 2
-                            continue
-                        }
-                        break
-                    }
-                    j += 1
-                }
-                j = min(j + 1, chars.count)
-                append(i..<j)
-                meaningful = true
-                i = j
+                i = end
             case "$" where i == 0 || !isIdentifierScalar(chars[i - 1]):
                 // A dollar quote: $$ or $tag$ … $tag$.
                 var j = i + 1
@@ -121,6 +90,23 @@ public enum SQLScript {
         }
         flush()
         return statements
+    }
+
+    /// The index just past the quote that closes the one at `start` (a doubled quote stands for itself).
+    private static func closingQuote(_ chars: [Unicode.Scalar], from start: Int, backslashEscapes: Bool) -> Int {
+        let quote = chars[start]
+        var j = start + 1
+        while j < chars.count {
+            if backslashEscapes, chars[j] == "\\" {
+                j += 2
+            } else if chars[j] == quote {
+                guard j + 1 < chars.count, chars[j + 1] == quote else { break }
+                j += 2
+            } else {
+                j += 1
+            }
+        }
+        return min(j + 1, chars.count)
     }
 
     private static func isIdentifierScalar(_ c: Unicode.Scalar) -> Bool {

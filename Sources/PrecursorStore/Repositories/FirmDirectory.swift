@@ -169,21 +169,7 @@ public struct FirmDirectory: Sendable {
             let (month, substance, direction, kg, shipments) = try row.decode((String, String, String, Double, Int).self)
             return MonthlyVolume(month: month, substance: substance, direction: direction, kg: kg, shipments: shipments)
         }
-        let reports = try await database.rows(
-            """
-            SELECT r.id, r.period, fa.code, s.code, r.version, r.submitted_at, r.submitted_by,
-                   r.opening_kg::float8, r.imported_kg::float8, r.closing_kg::float8
-              FROM self_report r JOIN substance s ON s.id = r.substance_id LEFT JOIN facility fa ON fa.id = r.facility_id
-             WHERE r.firm_id = \(firm.id)
-             ORDER BY r.period_start DESC, s.code, r.version DESC LIMIT 500
-            """
-        ).map { row in
-            let (id, period, facility, substance, version, at, by, opening, imported, closing) =
-                try row.decode((Int64, String, String?, String, Int, Date, String, Double, Double, Double).self)
-            return ReportVersion(
-                id: id, period: period, facility: facility, substance: substance, version: version, submittedAt: at,
-                submittedBy: by, openingKg: opening, importedKg: imported, closingKg: closing)
-        }
+        let reports = try await ReportDesk(database: database, logger: logger).versions(firmID: firm.id)
         var filter = AlertReview.Filter()
         filter.onlyFirmID = firm.id
         filter.limit = 200
