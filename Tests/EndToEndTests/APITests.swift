@@ -168,6 +168,30 @@ import TestSupport
         #expect(denied.status == 4)
         let noDaemon = try runCommand(["me"], environment: ["PRECURSOR_URL": "http://127.0.0.1:1", "PRECURSOR_TOKEN": world.analystToken])
         #expect(noDaemon.status == 3)
+
+        // The rest of the review workflow and the dossier, as an analyst types them.
+        let b = "\(world.alertB)"
+        let ack = try runCommand(["alerts", "ack", b], environment: analyst)
+        #expect(ack.stdout.contains("alert \(b): acknowledged"), "\(ack.stderr)")
+        let assign = try runCommand(["alerts", "assign", b, "--to", "Lê Thu Hà"], environment: analyst)
+        #expect(assign.stdout.contains("assigned to Lê Thu Hà"), "\(assign.stderr)")
+        let escalate = try runCommand(["alerts", "escalate", b], environment: analyst)
+        #expect(escalate.stdout.contains("escalated"))
+        let show = try runCommand(["alerts", "show", b], environment: analyst)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("\"assign\""))
+        let firms = try runCommand(["firms", "list", "--flagged", "--format", "csv"], environment: analyst)
+        // Firm A's only alert was closed above, so only firm B is still flagged.
+        #expect(firms.stdout.split(separator: "\n").count == 2, "\(firms.stdout)")
+        #expect(firms.stdout.contains(SmallWorld.firmB) && !firms.stdout.contains(SmallWorld.firmA))
+        let dossier = try runCommand(["firms", "show", SmallWorld.firmA], environment: analyst)
+        #expect(dossier.status == 0, "\(dossier.stderr)")
+        #expect(dossier.stdout.contains("12/GP-HC"))
+        #expect(dossier.stdout.contains("2026-03"))
+        let due = try runCommand(["report", "due", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
+        #expect(due.status == 0, "\(due.stderr)")
+        #expect(due.stdout.hasPrefix("period,due_on,status,versions"))
+        #expect(due.stdout.contains(",late,0") || due.stdout.contains(",due,0"))
         _ = await daemon.stop()
     }
 
