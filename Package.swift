@@ -46,10 +46,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "PrecursorSweep",
+            dependencies: [
+                "PrecursorCore",
+                "PrecursorStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PrecursorAPI",
             dependencies: [
                 "PrecursorCore",
                 "PrecursorStore",
+                "PrecursorSweep",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,6 +96,7 @@ let package = Package(
             dependencies: [
                 "PrecursorCore",
                 "PrecursorStore",
+                "PrecursorSweep",
                 "PrecursorClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -109,6 +123,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PrecursorSweepTests",
+            dependencies: [
+                "PrecursorCore", "PrecursorStore", "PrecursorSweep", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PrecursorStoreTests",
             dependencies: [
                 "PrecursorStore", "TestSupport",
@@ -119,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "PrecursorStore", "PrecursorAPI", "PrecursorClient", "TestSupport",
+                "PrecursorStore", "PrecursorSweep", "PrecursorAPI", "PrecursorClient", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PrecursorCore
+
+/// The database side of a sweep, on the sweep's own connection and transaction: its bookkeeping row, the scope of
+/// an incremental sweep, the rule queries, findings and the alerts they feed. The orchestration (scoring, wording,
+/// alert policy) lives in PrecursorSweep.
+public struct SweepStore: Sendable {
+    public let connection: PostgresConnection
+    public let logger: Logger
+
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// The last successful sweep: where an incremental sweep starts from.
+    public struct PreviousSweep: Sendable, Equatable {
+        public let id: Int64
+        public let asOf: CivilDate
+        public let dataWatermark: Date
+    }
+
+    /// Rows changed at or after the returned instant may be invisible to this transaction: the older of its start
+    /// and the start of every other transaction still open (their rows carry their start time), less a second.
+    public func dataWatermark() async throws -> Date {
+        let rows = try await connection.rows(
+            """
+            SELECT least(now(), coalesce((SELECT min(xact_start) FROM pg_stat_activity
+                                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
+                                             AND state <> 'idle'), now())) - interval '1 second'
+            """, logger: logger)
+        return try rows[0].decode(Date.self)
+    }
+
+    public func previousSuccessful() async throws -> PreviousSweep? {
+        let rows = try await connection.rows(
+            """
+            SELECT id, to_char(as_of, 'YYYY-MM-DD'), data_watermark FROM sweep_run
+             WHERE status = 'succeeded' AND data_watermark IS NOT NULL ORDER BY id DESC LIMIT 1
+            """, logger: logger)
+        guard let row = rows.first else { return nil }
+        let (id, asOf, watermark) = try row.decode((Int64, String, Date).self)
+        return PreviousSweep(id: id, asOf: try CivilDate(iso: asOf), dataWatermark: watermark)
+    }
+
+    /// Every threshold row.
+    public func thresholds() async throws -> [(rule: String, key: String, value: Double)] {
+        try await connection.rows("SELECT rule, key, value::float8 FROM rule_config", logger: logger).map {
+            let (rule, key, value) = try $0.decode((String, String, Double).self)
+            return (rule, key, value)
+        }
+    }
+
+    /// Whether a threshold changed at or after `instant` (an incremental sweep then runs as a full one).
+    public func thresholdsChanged(since instant: Date) async throws -> Bool {
+        let rows = try await connection.rows(
+            "SELECT EXISTS (SELECT 1 FROM rule_config WHERE updated_at >= \(instant))", logger: logger)
+        return try rows[0].decode(Bool.self)
+    }
+
+    /// Inserts the sweep's bookkeeping row; nil when `slot` was already run by another daemon.
+    public func begin(kind: String, scope: String, asOf: CivilDate, slot: Date?) async throws -> Int64? {
+        let rows = try await connection.rows(
+            """
+            INSERT INTO sweep_run (kind, scope, as_of, slot) VALUES (\(kind), \(scope), \(asOf.description)::date, \(slot))
+            ON CONFLICT (slot) DO NOTHING RETURNING id
+            """, logger: logger)
+        return try rows.first?.decode(Int64.self)
+    }
+
+    /// Fills `sweep_scope` with the (firm, substance) pairs whose data changed since `previous`, or whose
+    /// declarations or reports became visible because the as-of date moved; returns how many pairs.
+    public func buildScope(since previous: PreviousSweep, asOf: CivilDate) async throws -> Int {
+        try await connection.run(
+            """
+            CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer NOT NULL,
+                                           PRIMARY KEY (firm_id, substance_id)) ON COMMIT DROP
+            """, logger: logger)
+        let watermark = previous.dataWatermark, last = previous.asOf.description, now = asOf.description
+        try await connection.run(
+            """
+            INSERT INTO sweep_scope
+            SELECT firm_id, substance_id FROM declaration_line WHERE updated_at >= \(watermark)
+            UNION SELECT firm_id, substance_id FROM declaration_line
+                   WHERE declared_on > \(last)::date AND declared_on <= \(now)::date
+            UNION SELECT firm_id, substance_id FROM self_report WHERE submitted_at >= \(watermark)
+            UNION SELECT firm_id, substance_id FROM self_report
+                   WHERE (submitted_at >= \(last)::date + 1 AND submitted_at < \(now)::date + 1)
+                      OR (period_end > \(last)::date AND period_end <= \(now)::date)
+            UNION SELECT ll.firm_id, ll.substance_id FROM licence_line ll
+                   WHERE ll.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
+            UNION SELECT d.firm_id, d.substance_id FROM declaration_line d
+                   WHERE d.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
+            UNION SELECT d.firm_id, d.substance_id FROM declaration_line d
+                   WHERE d.firm_id IN (SELECT id FROM firm WHERE updated_at >= \(watermark))
+            UNION SELECT ll.firm_id, ll.substance_id FROM licence_line ll
+                   WHERE ll.firm_id IN (SELECT id FROM firm WHERE updated_at >= \(watermark))
+            """, logger: logger)
+        try await connection.run("ANALYZE sweep_scope", logger: logger)
+        let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
+        return try rows[0].decode(Int.self)
+    }
+
+    /// Aggregates declarations by firm, substance and month into `sweep_month`.
+    public func buildMonthTable(asOf: CivilDate, scoped: Bool) async throws {
+        var binds = PostgresBindings()
+        binds.append(asOf.description)
+        try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.monthTable(scoped: scoped), binds: binds), logger: logger)
+        try await connection.run("ANALYZE sweep_month", logger: logger)
+    }
+
+    /// The hits of one rule.
+    public func hits(of rule: SweepRule, asOf: CivilDate, scoped: Bool, parameters: [Double]) async throws -> [RuleHit] {
+        let sql: String
+        switch rule {
+        case .unlicensedImport: sql = RuleQueries.unlicensed(scoped: scoped)
+        case .licenceInvalid: sql = RuleQueries.invalid(scoped: scoped)
+        case .licenceOverdrawn: sql = RuleQueries.overdrawn(scoped: scoped)
+        case .reportMismatch: sql = RuleQueries.mismatch(scoped: scoped)
+        case .balanceGap: sql = RuleQueries.balance(scoped: scoped)
+        case .missingReport: sql = RuleQueries.missing()
+        }
+        var binds = PostgresBindings()
+        binds.append(asOf.description)
+        for value in parameters { binds.append(value) }
+        return try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).map(Self.hit)
+    }
+
+    static func hit(_ row: PostgresRow) throws -> RuleHit {
+        let c = row.makeRandomAccess()
+        func date(_ i: Int) throws -> CivilDate? { try c[i].decode(String?.self).map { try CivilDate(iso: $0) } }
+        let rule = try c[0].decode(String.self)
+        guard let parsed = SweepRule(rawValue: rule) else { throw StoreError.configuration("unknown sweep rule \(rule)") }
+        return RuleHit(
+            rule: parsed, kind: try c[1].decode(String.self), firmID: try c[2].decode(Int64.self),
+            taxCode: try c[3].decode(String.self), firmName: try c[4].decode(String.self),
+            substanceID: try c[5].decode(Int32?.self), substanceCode: try c[6].decode(String?.self),
+            substanceNameEN: try c[7].decode(String?.self), substanceNameVI: try c[8].decode(String?.self),
+            period: try c[9].decode(String.self), direction: try c[10].decode(String?.self),
+            observed: try c[11].decode(Double.self), expected: try c[12].decode(Double.self),
+            threshold: try c[13].decode(Double.self), firstDate: try date(14), lastDate: try date(15),
+            reference: try c[16].decode(String?.self), referenceDate: try date(17), records: try c[18].decode(Int.self),
+            sources: SourceRecords(
+                declarations: try c[19].decode([String]?.self) ?? [], licences: try c[20].decode([String]?.self) ?? [],
+                reports: try c[21].decode([Int64]?.self) ?? []),
+            hotRoute: try c[22].decode(Bool?.self) ?? false)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import PostgresNIO
+import PrecursorCore
+import PrecursorStore
+
+/// Runs sweeps: the rules over the data as of a date, their findings stored, alerts raised through the outbox — all
+/// in one transaction, so a sweep killed midway leaves nothing and the next one redoes the work. Sweeps are
+/// serialised across daemons by a PostgreSQL advisory lock taken before the transaction's snapshot.
+public struct SweepRunner: Sendable {
+    /// What to sweep.
+    public struct Request: Sendable {
+        public enum Kind: String, Sendable, Codable { case scheduled, manual }
+        public enum Scope: String, Sendable, Codable { case full, incremental }
+
+        public var kind: Kind
+        public var scope: Scope
+        public var asOf: CivilDate
+        /// The scheduler's slot (scheduled sweeps): a slot already run is skipped.
+        public var slot: Date?
+        public var actor: Principal
+        public var requestID: String?
+
+        public init(kind: Kind, scope: Scope, asOf: CivilDate, slot: Date? = nil, actor: Principal, requestID: String? = nil) {
+            self.kind = kind
+            self.scope = scope
+            self.asOf = asOf
+            self.slot = slot
+            self.actor = actor
+            self.requestID = requestID
+        }
+    }
+
+    /// Key of the advisory lock that serialises sweeps (`hashtext('precursor.sweep')` is not stable across
+    /// versions, so a fixed number).
+    static let lockKey: Int64 = 0x5357_4545_5052_4547
+
+    let database: Database
+    let logger: Logger
+
+    public init(database: Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Runs a sweep and returns its report; nil when a scheduled sweep found its slot taken or (with `wait`
+    /// false) another sweep running.
+    public func run(_ request: Request, wait: Bool = true) async throws -> SweepReport? {
+        let started = Date()
+        do {
+            return try await database.client.withConnection { connection in
+                try await locked(connection, wait: wait) {
+                    try await transaction(connection) {
+                        try await sweep(request, store: SweepStore(connection: connection, logger: logger), started: started)
+                    }
+                }
+            }
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            let message = String(describing: error)
+            logger.error("sweep failed", metadata: ["as_of": "\(request.asOf)", "scope": "\(request.scope.rawValue)", "error": "\(message)"])
+            try? await database.recordFailedSweep(
+                kind: request.kind.rawValue, scope: request.scope.rawValue, asOf: request.asOf, startedAt: started, error: message)
+            throw error
+        }
+    }
+
+    private func locked<T>(_ connection: PostgresConnection, wait: Bool, _ body: () async throws -> T?) async throws -> T? {
+        if wait {
+            try await connection.run("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+        } else {
+            let rows = try await connection.rows("SELECT pg_try_advisory_lock(\(Self.lockKey))", logger: logger)
+            guard try rows[0].decode(Bool.self) else {
+                logger.debug("another sweep is running; skipping")
+                return nil
+            }
+        }
+        do {
+            let value = try await body()
+            try await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            return value
+        } catch {
+            _ = try? await connection.run("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            throw error
+        }
+    }
+
+    private func transaction<T>(_ connection: PostgresConnection, _ body: () async throws -> T?) async throws -> T? {
+        try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
+        do {
+            let value = try await body()
+            try await connection.run(value == nil ? "ROLLBACK" : "COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await connection.run("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    private func sweep(_ request: Request, store: SweepStore, started: Date) async throws -> SweepReport? {
+        let clock = ContinuousClock(), start = clock.now
+        // First statement: the snapshot and the watermark are taken together.
+        let watermark = try await store.dataWatermark()
+        guard let sweepID = try await store.begin(
+            kind: request.kind.rawValue, scope: request.scope.rawValue, asOf: request.asOf, slot: request.slot)
+        else {
+            logger.debug("sweep slot already run", metadata: ["slot": "\(request.slot.map { "\($0)" } ?? "-")"])
+            return nil
+        }
+        let thresholds = RuleThresholds(try await store.thresholds())
+        var scope = request.scope, pairs: Int?
+        if scope == .incremental {
+            if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
+                !(try await store.thresholdsChanged(since: previous.dataWatermark))
+            {
+                pairs = try await store.buildScope(since: previous, asOf: request.asOf)
+            } else {
+                scope = .full
+            }
+        }
+        let scoped = scope == .incremental
+        try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
+
+        var findings: [Finding] = []
+        var timings: [String: Double] = [:]
+        for rule in SweepRule.allCases {
+            let ruleStart = clock.now
+            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: Self.parameters(rule, thresholds))
+            findings += hits.map { Scoring.finding(for: $0, thresholds: thresholds) }
+            timings[rule.rawValue] = (clock.now - ruleStart).seconds
+        }
+        let outcome = try await AlertRaiser(store: store, logger: logger).raise(
+            findings, sweepID: sweepID, asOf: request.asOf, realertRatio: thresholds["policy", "realert_ratio"])
+
+        var report = SweepReport(
+            id: sweepID, kind: request.kind, scope: scope, requestedScope: request.scope, asOf: request.asOf.description,
+            startedAt: started, seconds: 0, pairs: pairs, findings: [:], alerts: [:], outcomes: outcome.outcomes,
+            ruleSeconds: timings, top: outcome.top)
+        for finding in findings { report.findings[finding.rule.rawValue, default: 0] += 1 }
+        for (rule, count) in outcome.alertsByRule { report.alerts[rule] = count }
+        report.seconds = (clock.now - start).seconds
+        try await store.finish(
+            sweepID: sweepID, scope: scope.rawValue, counts: try report.countsJSON(), findings: findings.count,
+            alerts: outcome.raised, watermark: watermark)
+        try await store.connection.audit(
+            AuditEntry(
+                actor: request.actor, action: "sweep.run", entityType: "sweep_run", entityID: String(sweepID),
+                requestID: request.requestID, before: nil, after: try report.countsJSON()),
+            logger: logger)
+        logger.info(
+            "sweep finished",
+            metadata: [
+                "sweep_id": "\(sweepID)", "scope": "\(scope.rawValue)", "as_of": "\(request.asOf)",
+                "findings": "\(findings.count)", "alerts": "\(outcome.raised)", "seconds": "\(report.seconds)",
+            ])
+        return report
+    }
+
+    /// The bind parameters each rule query takes after the as-of date.
+    static func parameters(_ rule: SweepRule, _ t: RuleThresholds) -> [Double] {
+        switch rule {
+        case .unlicensedImport, .licenceInvalid: []
+        case .licenceOverdrawn: [t[rule, "critical_ratio"], t[rule, "warning_ratio"]]
+        case .reportMismatch, .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
+        case .missingReport: [t[rule, "lookback_months"]]
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
