@@ -50,8 +50,10 @@ public struct SweepRunner: Sendable {
         do {
             return try await database.client.withConnection { connection in
                 try await locked(connection, wait: wait) {
-                    try await transaction(connection) {
-                        try await sweep(request, store: SweepStore(connection: connection, logger: logger), started: started)
+                    let store = SweepStore(connection: connection, logger: logger)
+                    let watermark = try await store.dataWatermark()
+                    return try await transaction(connection) {
+                        try await sweep(request, store: store, watermark: watermark, started: started)
                     }
                 }
             }
@@ -98,10 +100,8 @@ public struct SweepRunner: Sendable {
         }
     }
 
-    private func sweep(_ request: Request, store: SweepStore, started: Date) async throws -> SweepReport? {
+    private func sweep(_ request: Request, store: SweepStore, watermark: Date, started: Date) async throws -> SweepReport? {
         let clock = ContinuousClock(), start = clock.now
-        // First statement: the snapshot and the watermark are taken together.
-        let watermark = try await store.dataWatermark()
         guard let sweepID = try await store.begin(
             kind: request.kind.rawValue, scope: request.scope.rawValue, asOf: request.asOf, slot: request.slot)
         else {

@@ -22,14 +22,16 @@ public struct SweepStore: Sendable {
         public let dataWatermark: Date
     }
 
-    /// Rows changed at or after the returned instant may be invisible to this transaction: the older of its start
-    /// and the start of every other transaction still open (their rows carry their start time), less a second.
+    /// Rows changed at or after the returned instant may be invisible to a snapshot taken after this call: the
+    /// older of the present and the start of every other open transaction on this database (rows carry their
+    /// transaction's start time). Call it before the sweep's transaction begins; then a row the sweep cannot see
+    /// was written by a transaction that started at or after the watermark.
     public func dataWatermark() async throws -> Date {
         let rows = try await connection.rows(
             """
-            SELECT least(now(), coalesce((SELECT min(xact_start) FROM pg_stat_activity
-                                           WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()
-                                             AND state <> 'idle'), now())) - interval '1 second'
+            SELECT least(clock_timestamp(), (SELECT min(xact_start) FROM pg_stat_activity
+                                              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                                                AND xact_start IS NOT NULL))
             """, logger: logger)
         return try rows[0].decode(Date.self)
     }

@@ -1,0 +1,120 @@
+import Foundation
+import PrecursorCore
+import PrecursorStore
+import PrecursorSweep
+import Testing
+
+/// The alert policy and the incremental scope against the real database.
+@Suite struct SweepPolicyTests {
+    typealias W = SweepWorld
+
+    static func line(_ no: String, _ day: String, _ firm: String, _ substance: String, kg: String, licence: String = "") -> String {
+        let hs = substance == "ACETONE" ? "291411" : "293941"
+        return "\(no),1,\(day),import,\(firm),CAI_MEP,sea,CN,\(hs),\(substance),\(kg),KGM,100,\(licence),1000"
+    }
+
+    /// Base data: a licensed acetone import of firm A (March, reported) and an unlicensed one of firm B.
+    static func base(_ world: SweepWorld) async throws {
+        try await world.licences([
+            "GP-A,\(W.firmA),MOIT,import,ACETONE,100,1000,2026-01-01,2026-12-31,active",
+            "GP-C,\(W.firmC),MOH,import,EPHEDRINE,100,500,2026-01-01,2026-12-31,active",
+        ])
+        try await world.declarations([
+            Self.line("B1", "2026-03-02", W.firmA, "ACETONE", kg: "600", licence: "GP-A"),
+            Self.line("B2", "2026-03-09", W.firmB, "EPHEDRINE", kg: "20"),
+            Self.line("B3", "2026-03-10", W.firmC, "EPHEDRINE", kg: "100", licence: "GP-C"),
+        ])
+        try await world.reports(["\(W.firmA),2026-03,,ACETONE,0,600,0,0,600,0,0,0,0,"])
+    }
+
+    /// What arrives later: firm A draws past its licence, reports April short; firm C imports more.
+    static func delta(_ world: SweepWorld) async throws {
+        try await world.declarations([
+            Self.line("C1", "2026-04-03", W.firmA, "ACETONE", kg: "500", licence: "GP-A"),
+            Self.line("C2", "2026-05-03", W.firmC, "EPHEDRINE", kg: "350", licence: "GP-C"),
+        ])
+        try await world.reports(["\(W.firmA),2026-04,,ACETONE,0,300,0,0,300,0,0,0,0,"])
+    }
+
+    @Test func sweepingTheSameWorldTwiceRaisesNothingNew() async throws {
+        let world = try await W.make("twice")
+        try await Self.base(world)
+        let first = try await world.sweep("2026-04-30")
+        #expect(first.alertCount > 0)
+        let alerts = try await world.openAlerts()
+        let messages = try await world.strings("SELECT count(*)::text FROM queue_message")
+        let second = try await world.sweep("2026-04-30")
+        #expect(second.alertCount == 0)
+        #expect(second.findingCount == first.findingCount)
+        #expect(second.outcomes["quiet"] == first.alertCount)
+        #expect(try await world.openAlerts() == alerts)
+        #expect(try await world.strings("SELECT count(*)::text FROM queue_message") == messages)
+    }
+
+    @Test func aClosedAlertsEvidenceIsNotRaisedAgain() async throws {
+        let world = try await W.make("closed")
+        try await Self.base(world)
+        try await world.sweep("2026-04-30")
+        try await world.run(
+            """
+            UPDATE alert SET state = 'closed', disposition = 'explained', closed_at = now()
+             WHERE firm_id = (SELECT id FROM firm WHERE tax_code = '\(W.firmB)')
+            """)
+        let again = try await world.sweep("2026-04-30")
+        #expect(again.outcomes["suppressed"] == 1)
+        #expect(try await world.openAlerts().filter { $0[0] == W.firmB }.isEmpty)
+        // A new unlicensed import is new evidence: a new alert.
+        try await world.declarations([Self.line("B9", "2026-04-20", W.firmB, "EPHEDRINE", kg: "5")])
+        let later = try await world.sweep("2026-04-30", full: false)
+        #expect(later.alerts["unlicensed_import"] == 1)
+        #expect(try await world.openAlerts().filter { $0[0] == W.firmB }.map { $0[3] } == ["unlicensed_import"])
+    }
+
+    @Test func anAlertIsRaisedAgainWhenItsScoreRisesByHalf() async throws {
+        let world = try await W.make("rises")
+        try await world.licences(["GP-A,\(W.firmA),MOIT,import,ACETONE,100,100000,2026-01-01,2026-12-31,active"])
+        try await world.declarations([Self.line("R1", "2026-03-02", W.firmA, "ACETONE", kg: "1000", licence: "GP-A")])
+        try await world.reports(["\(W.firmA),2026-03,,ACETONE,0,940,0,0,940,0,0,0,0,"])
+        try await world.sweep("2026-04-30")
+        let before = try await world.openAlerts().filter { $0[3] == "report_mismatch" }
+        #expect(before.map { $0[6] } == ["1"])
+        // The amended report is further off: the score more than doubles.
+        try await world.reports(["\(W.firmA),2026-03,,ACETONE,0,500,0,0,500,0,0,0,0,"])
+        let again = try await world.sweep("2026-04-30", full: false)
+        #expect(again.outcomes["score_rose"] == 1)
+        #expect(try await world.openAlerts().filter { $0[3] == "report_mismatch" }.map { $0[6] } == ["2"])
+    }
+
+    @Test func incrementalAndFullSweepsLeaveTheSameOpenAlerts() async throws {
+        let incremental = try await W.make("incr")
+        let full = try await W.make("full")
+        for world in [incremental, full] {
+            try await Self.base(world)
+            try await world.sweep("2026-04-30")
+            try await Self.delta(world)
+        }
+        let a = try await incremental.sweep("2026-05-31", full: false)
+        let b = try await full.sweep("2026-05-31", full: true)
+        #expect(a.scope == .incremental)
+        #expect(b.scope == .full)
+        // Only the changed pairs were examined: firm A's acetone and firm C's ephedrine.
+        #expect(a.pairs == 2)
+        #expect(a.alertCount == b.alertCount)
+        let open = try await incremental.openAlerts()
+        #expect(open == (try await full.openAlerts()))
+        #expect(open.contains { $0[0] == W.firmA && $0[3] == "licence_overdrawn" })
+    }
+
+    @Test func aSweepKilledMidwayLeavesNothing() async throws {
+        let world = try await W.make("rollback")
+        try await Self.base(world)
+        // A rule query that fails after the findings of the others were computed: nothing may remain.
+        try await world.run("ALTER TABLE finding ADD CONSTRAINT test_no_findings CHECK (rule <> 'unlicensed_import')")
+        await #expect(throws: (any Error).self) { try await world.sweep("2026-04-30") }
+        #expect(try await world.strings("SELECT count(*)::text FROM alert") == [["0"]])
+        #expect(try await world.strings("SELECT count(*)::text FROM queue_message") == [["0"]])
+        #expect(try await world.strings("SELECT status, (error IS NOT NULL)::text FROM sweep_run") == [["failed", "true"]])
+        try await world.run("ALTER TABLE finding DROP CONSTRAINT test_no_findings")
+        #expect(try await world.sweep("2026-04-30").alertCount > 0)
+    }
+}
