@@ -88,6 +88,7 @@ let package = Package(
             name: "precursord",
             dependencies: [
                 "PrecursorAPI",
+                "PrecursorSweep",
             ],
             swiftSettings: swiftSettings
         ),

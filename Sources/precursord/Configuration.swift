@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PrecursorAPI
 import PrecursorStore
+import PrecursorSweep
 
 /// Every setting of the daemon, read once from the environment. README's configuration table documents each.
 struct Configuration {
@@ -26,6 +27,11 @@ struct Configuration {
     var inbox: String?
     /// `PRECURSOR_QUEUE_METRICS_SECONDS` (default 15): how often queue depth and age are refreshed for `/metrics`.
     var queueMetricsSeconds: Int
+    /// `PRECURSOR_SWEEPS` (`on` default, `off`): run the scheduled sweeps in this daemon.
+    /// `PRECURSOR_SWEEP_INTERVAL` (default `1h`; `90s`, `15m` or seconds): incremental sweep every interval.
+    /// `PRECURSOR_SWEEP_DAILY_AT` (default `02:00`) and `PRECURSOR_SWEEP_TIMEZONE` (default `Asia/Ho_Chi_Minh`):
+    /// the daily full sweep, and the zone of every sweep's as-of date.
+    var sweepSchedule: SweepSchedule?
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -51,6 +57,24 @@ struct Configuration {
         if let text = env["DATABASE_URL"], !text.isEmpty {
             do { url = try DatabaseURL(text) } catch { throw Invalid(description: error.description) }
         }
+        var schedule: SweepSchedule?
+        let sweeps = env["PRECURSOR_SWEEPS"].flatMap { $0.isEmpty ? nil : $0 } ?? "on"
+        guard ["on", "off"].contains(sweeps) else { throw Invalid(description: "PRECURSOR_SWEEPS=\(sweeps) is not on or off") }
+        if sweeps == "on" {
+            let intervalText = env["PRECURSOR_SWEEP_INTERVAL"].flatMap { $0.isEmpty ? nil : $0 } ?? "1h"
+            guard let interval = SweepSchedule.parseInterval(intervalText) else {
+                throw Invalid(description: "PRECURSOR_SWEEP_INTERVAL=\(intervalText) is not a duration such as 1h, 15m, 90s or 3600")
+            }
+            let timeText = env["PRECURSOR_SWEEP_DAILY_AT"].flatMap { $0.isEmpty ? nil : $0 } ?? "02:00"
+            guard let time = SweepSchedule.parseTime(timeText) else {
+                throw Invalid(description: "PRECURSOR_SWEEP_DAILY_AT=\(timeText) is not a time of day HH:MM")
+            }
+            let zoneText = env["PRECURSOR_SWEEP_TIMEZONE"].flatMap { $0.isEmpty ? nil : $0 } ?? "Asia/Ho_Chi_Minh"
+            guard let zone = TimeZone(identifier: zoneText) else {
+                throw Invalid(description: "PRECURSOR_SWEEP_TIMEZONE=\(zoneText) is not a time zone name such as Asia/Ho_Chi_Minh")
+            }
+            schedule = SweepSchedule(intervalSeconds: interval, dailyHour: time.hour, dailyMinute: time.minute, timeZone: zone)
+        }
         return Configuration(
             databaseURL: url,
             dataDirectory: env["PRECURSOR_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? ".precursor",
@@ -64,6 +88,7 @@ struct Configuration {
             logFormat: format,
             shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
             inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 },
-            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600))
+            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600),
+            sweepSchedule: schedule)
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import PrecursorAPI
 import PrecursorStore
+import PrecursorSweep
 import Prometheus
 import ServiceLifecycle
 
@@ -81,6 +82,10 @@ enum Precursord {
             services.append(
                 .init(service: QueueMetricsService(
                     database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))))
+            if let schedule = configuration.sweepSchedule {
+                services.append(
+                    .init(service: SweepScheduler(database: database, schedule: schedule, logger: Logger(label: "precursor.sweep"))))
+            }
             if let inbox = configuration.inbox {
                 services.append(
                     .init(service: InboxService(folder: inbox, database: database, migrator: migrator, logger: Logger(label: "precursor.inbox"))))

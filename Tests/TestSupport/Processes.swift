@@ -66,6 +66,8 @@ public final class DaemonProcess: @unchecked Sendable {
         env["DATABASE_URL"] = nil
         env["PRECURSOR_HTTP_PORT"] = "0"
         env["PRECURSOR_LOG_FORMAT"] = "json"
+        // Scheduled sweeps would raise alerts under tests that count them; tests of the scheduler turn them on.
+        env["PRECURSOR_SWEEPS"] = "off"
         for (key, value) in environment { env[key] = value }
         child = try ChildProcess(TestDatabase.binaryFolder + "/precursord", [], environment: env, stdout: .null, stderr: .pipe)
         let (stream, continuation) = AsyncStream<String>.makeStream()
