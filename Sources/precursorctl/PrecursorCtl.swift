@@ -45,5 +45,5 @@ struct PrecursorCtl: AsyncParsableCommand {
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration over a direct database connection (run on the server host).",
-        subcommands: [DB.self, Import.self, Tokens.self, Audit.self, AdminQueue.self])
+        subcommands: [DB.self, Import.self, Tokens.self, Audit.self, AdminQueue.self, Demo.self])
 }
