@@ -85,7 +85,6 @@ extension DemoFirm {
     func multiplier(_ offset: Int) -> Double {
         guard let plan else { return 1 }
         switch plan.scenario {
-        case .spike: return offset == plan.month ? plan.factor : 1
         case .ramp: return offset > plan.month ? pow(1.3, min(Double(offset - plan.month), plan.factor)) : 1
         case .capacityGrowth: return offset >= plan.month ? plan.factor : 1
         default: return 1

@@ -73,6 +73,18 @@ extension DemoFirm {
                 shipments.append(shipment)
             }
             var extraOut: Int64 = 0
+            if let planted, planted.scenario == .spike, offset == planted.month {
+                // The month's imports reach about `factor` × a usual month; the extra is sold on.
+                let extra = (planted.factor - 1) * line.baseKg * seasonal
+                let count = min(12, max(1, Int((extra / lot).rounded())))
+                for _ in 0..<count {
+                    let shipment = makeShipment(
+                        line, kg: extra / Double(count), offset: offset, context: context, rng: &rng, timing: false)
+                    booked[offset] += shipment.grams
+                    extraOut += shipment.grams
+                    shipments.append(shipment)
+                }
+            }
             if let planted, planted.scenario == .splitShipments, offset == planted.month {
                 for shipment in splitShipments(line, offset: offset, context: context, rng: &rng) {
                     booked[offset] += shipment.grams
@@ -193,7 +205,7 @@ extension DemoFirm {
         for _ in 0..<parts {
             declared.append(declare(line, kgPure: kg / Double(parts) * rng.uniform(0.8, 1.2), unit: line.unit, exact: false, country: country, rng: &rng))
         }
-        let late = timing && date.day >= month.month.days - 1 && rng.chance(0.4)
+        let late = timing && date.day >= month.month.days - 1 && rng.chance(0.15)
         return DemoShipment(date: date, offset: offset, bookOffset: offset + (late ? 1 : 0), office: office, country: country, lines: declared)
     }
 

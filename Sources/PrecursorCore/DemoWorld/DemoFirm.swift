@@ -76,6 +76,8 @@ struct DemoFirm {
 }
 
 extension DemoFirm {
+    static let needsHistory: Set<DemoScenario> = [.spike, .ramp, .capacityGrowth, .seasonalPeak, .undervalued, .routeShift, .splitShipments]
+
     /// Draws a firm. `taken` keeps tax codes unique across the world.
     static func make(
         index: Int, scenario: DemoScenario?, context: DemoContext, taken: inout Set<String>, rng: inout DemoRandom
@@ -111,12 +113,14 @@ extension DemoFirm {
                 DemoCatalogue.substance(code), size: size * (scenario == .newEntrant ? rng.uniform(4, 7) : 1),
                 region: region, zone: zone, rng: &rng)
         }
-        if scenario == .seasonalPeak {
+        if let scenario, Self.needsHistory.contains(scenario) {
+            // Volume and route rules compare a month with the firm's own past: plant these in a regular importer.
             let line = lines[0]
             lines[0] = Line(
-                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: line.shipmentsPerMonth, offices: line.offices,
-                origins: line.origins, unit: line.unit, grade: line.grade, priceFactor: line.priceFactor,
-                purchasedShare: line.purchasedShare, lossRate: line.lossRate, seasonAmplitude: rng.uniform(3.5, 5))
+                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: max(line.shipmentsPerMonth, 1.5),
+                offices: line.offices, origins: line.origins, unit: line.unit, grade: line.grade, priceFactor: line.priceFactor,
+                purchasedShare: line.purchasedShare, lossRate: line.lossRate,
+                seasonAmplitude: scenario == .seasonalPeak ? rng.uniform(3.5, 5) : 1)
         }
         var firm = DemoFirm(
             index: index, taxCode: taxCode, name: name, sector: sector, province: province, registeredOn: registeredOn,
