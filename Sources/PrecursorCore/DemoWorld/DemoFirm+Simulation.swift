@@ -15,7 +15,7 @@ struct DemoDeclarationLine {
 struct DemoShipment {
     let date: CivilDate
     let offset: Int
-    /// The month the goods enter the firm's books (the next one for some declared on a month's last days).
+    /// The month the goods enter the firm's books (the next one for some declared on a month's last day).
     let bookOffset: Int
     var office: DemoCatalogue.Office
     var country: String
@@ -64,7 +64,7 @@ extension DemoFirm {
             let seasonal = max(0.1, 1 + line.seasonAmplitude * (context.calendar.months[offset].seasonal - 1))
             let level = line.baseKg * multiplier
             let demand = level * seasonal * rng.logNormal(median: 1, sigma: 0.12)
-            let feedback = min(2.5, max(0.2, 1 + 0.7 * (level - Double(stock) / 1000) / level))
+            let feedback = min(1.8, max(0.3, 1 + 0.5 * (level - Double(stock) / 1000) / level))
             var count = rng.negativeBinomial(mean: line.shipmentsPerMonth * multiplier * seasonal * feedback, dispersion: 4)
             if planted?.forced.contains(offset) == true { count = max(count, 1) }
             for _ in 0..<count {
@@ -205,7 +205,7 @@ extension DemoFirm {
         for _ in 0..<parts {
             declared.append(declare(line, kgPure: kg / Double(parts) * rng.uniform(0.8, 1.2), unit: line.unit, exact: false, country: country, rng: &rng))
         }
-        let late = timing && date.day >= month.month.days - 1 && rng.chance(0.15)
+        let late = timing && date.day == month.month.days && rng.chance(0.25)
         return DemoShipment(date: date, offset: offset, bookOffset: offset + (late ? 1 : 0), office: office, country: country, lines: declared)
     }
 

@@ -117,7 +117,7 @@ extension DemoFirm {
             // Volume and route rules compare a month with the firm's own past: plant these in a regular importer.
             let line = lines[0]
             lines[0] = Line(
-                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: max(line.shipmentsPerMonth, 1.5),
+                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: max(line.shipmentsPerMonth, 2),
                 offices: line.offices, origins: line.origins, unit: line.unit, grade: line.grade, priceFactor: line.priceFactor,
                 purchasedShare: line.purchasedShare, lossRate: line.lossRate,
                 seasonAmplitude: scenario == .seasonalPeak ? rng.uniform(3.5, 5) : 1)

@@ -32,7 +32,7 @@ struct Demo: ParsableCommand {
                 negative-binomial monthly shipment counts and gamma shipment sizes; one annual import licence per
                 firm, substance and year with 1.3-1.6x headroom; stock books that balance (opening + imported +
                 purchased - used - sold - lost = closing; each opening is the previous closing) and agree with customs
-                up to rounding and goods declared on a month's last days and booked the next month.
+                up to rounding and to goods declared on a month's last day but booked the next month (about 1 % of shipments).
                 Reporting: the ~5 % largest firms are key enterprises and report monthly (due the 15th of the next
                 month); all others report QUARTERLY (due 30 days after the quarter), to give the reconciliation rules
                 a signal within the year. (The importer gives non-key firms an annual obligation by default.)
