@@ -12,37 +12,44 @@ struct Demo: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a deterministic synthetic world of precursor importers as import-ready CSV files.",
             discussion: """
-                Writes into DIR the five import files of DESIGN §4 — firms.csv, facilities.csv, licences.csv,
-                declarations.csv and reports.csv (the admin form, with a leading tax_code) — plus two files for
+                Writes into DIR the five import files of DESIGN §4 (firms.csv, facilities.csv, licences.csv, \
+                declarations.csv, and reports.csv in the admin form with a leading tax_code), plus two files for \
                 evaluating the sweeps:
-                  truth.csv    tax_code,substance,month,scenario,kind: the planted patterns; kind is anomaly or
-                               lookalike. Report-level scenarios (unreported_import, stock_leakage) name a month
-                               inside the reporting period they affect; late_report names the period's last month.
-                  filings.csv  tax_code,period,facility_code,filed_on: the day each report was filed, so an
-                               evaluation can load reports as they arrived; a late report is filed after its due date.
-                The same options and seed give byte-identical files. Nothing touches the database. Import in order:
-                  precursorctl admin import firms DIR/firms.csv   (then facilities, licences, declarations, reports)
-                Every row imports without a reject.
 
-                The world: lognormal firm sizes over pharma_manufacturer, pharma_distributor, chemical_manufacturer,
-                chemical_distributor and user_industry; facilities in industrial and export-processing zones; 1-3
-                substances per firm (ACETONE, TOLUENE, MEK, SULPHURIC_ACID, HYDROCHLORIC_ACID, ETHYL_ETHER,
-                ACETIC_ANHYDRIDE, POTASSIUM_PERMANGANATE, EPHEDRINE, PSEUDOEPHEDRINE) through the firm's usual 1-2
-                customs offices and origins, mostly by sea; a seasonal index with a Tết dip and a Q4 peak;
-                negative-binomial monthly shipment counts and gamma shipment sizes; one annual import licence per
-                firm, substance and year with 1.3-1.6x headroom; stock books that balance (opening + imported +
-                purchased - used - sold - lost = closing; each opening is the previous closing) and agree with customs
-                up to rounding and to goods declared on a month's last day but booked the next month (about 1 % of shipments).
-                Reporting: the ~5 % largest firms are key enterprises and report monthly (due the 15th of the next
-                month); all others report QUARTERLY (due 30 days after the quarter), to give the reconciliation rules
-                a signal within the year. (The importer gives non-key firms an annual obligation by default.)
+                truth.csv (tax_code,substance,month,scenario,kind): the planted patterns; kind is anomaly or \
+                lookalike. Report-level scenarios (unreported_import, stock_leakage) name a month inside the \
+                reporting period they affect; late_report names the period's last month.
 
-                Planted in about 0.8 % of firms each (at least one firm each): spike, ramp, unreported_import,
-                stock_leakage, split_shipments, route_shift, licence_overdraw, licence_lapse, new_entrant,
-                undervalued; and about 1.2 % each of the benign look-alikes capacity_growth, seasonal_peak,
-                late_report. split_shipments are 3-5 shipments within a few days, each 0.95-0.99 of a per-substance
-                threshold in kg of pure substance: ACETONE, TOLUENE 10000; MEK, HYDROCHLORIC_ACID, ACETIC_ANHYDRIDE
-                5000; SULPHURIC_ACID 20000; ETHYL_ETHER, POTASSIUM_PERMANGANATE 1000; EPHEDRINE 25; PSEUDOEPHEDRINE 50.
+                filings.csv (tax_code,period,facility_code,filed_on): the day each report was filed, so an \
+                evaluation can load reports as they arrived; a late report is filed after its due date.
+
+                The same options and seed give byte-identical files; nothing touches the database. Import in the \
+                order firms, facilities, licences, declarations, reports (precursorctl admin import firms \
+                DIR/firms.csv, and so on): every row loads without a reject.
+
+                The world: lognormal firm sizes over pharma_manufacturer, pharma_distributor, \
+                chemical_manufacturer, chemical_distributor and user_industry; facilities in industrial and \
+                export-processing zones; 1-3 substances per firm (ACETONE, TOLUENE, MEK, SULPHURIC_ACID, \
+                HYDROCHLORIC_ACID, ETHYL_ETHER, ACETIC_ANHYDRIDE, POTASSIUM_PERMANGANATE, EPHEDRINE, \
+                PSEUDOEPHEDRINE) through the firm's usual 1-2 customs offices and origins, mostly by sea; a \
+                seasonal index with a Tết dip and a Q4 peak; negative-binomial monthly shipment counts and gamma \
+                shipment sizes; one annual import licence per firm, substance and year with 1.3-1.6x headroom; \
+                stock books that balance (opening + imported + purchased - used - sold - lost = closing; each \
+                opening is the previous closing) and agree with customs up to rounding and to goods declared on a \
+                month's last day but booked the next month (about 1 % of shipments).
+
+                Reporting: the ~5 % largest firms are key enterprises and report monthly (due the 15th of the \
+                next month); all other firms report QUARTERLY (due 30 days after the quarter), so the \
+                reconciliation rules get a signal within the year. (The firms importer gives non-key firms an \
+                annual obligation by default.)
+
+                Scenarios: each anomaly (spike, ramp, unreported_import, stock_leakage, split_shipments, \
+                route_shift, licence_overdraw, licence_lapse, new_entrant, undervalued) is planted in about \
+                0.8 % of firms and each benign look-alike (capacity_growth, seasonal_peak, late_report) in about \
+                1.2 %, at least one firm each. split_shipments are 3-5 shipments within a few days, each \
+                0.95-0.99 of a per-substance threshold in kg of pure substance: ACETONE and TOLUENE 10000; MEK, \
+                HYDROCHLORIC_ACID and ACETIC_ANHYDRIDE 5000; SULPHURIC_ACID 20000; ETHYL_ETHER and \
+                POTASSIUM_PERMANGANATE 1000; EPHEDRINE 25; PSEUDOEPHEDRINE 50.
                 """)
 
         @Option(help: "Number of firms (1-100000).") var firms: Int
