@@ -45,5 +45,5 @@ struct PrecursorCtl: AsyncParsableCommand {
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Administration over a direct database connection (run on the server host).",
-        subcommands: [DB.self, Import.self, AdminSweep.self, AdminRules.self, AdminFirms.self, Tokens.self, Audit.self, AdminQueue.self])
+        subcommands: [DB.self, Import.self, AdminSweep.self, AdminRules.self, AdminFirms.self, Demo.self, Tokens.self, Audit.self, AdminQueue.self])
 }
