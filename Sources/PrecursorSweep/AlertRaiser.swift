@@ -41,28 +41,33 @@ struct AlertRaiser {
         }
 
         var outcome = Outcome()
-        var linkedFindings: [Int64] = [], linkedAlerts: [Int64] = []
+        var raising: [(AlertPolicy.Decision, Finding, AlertPayload)] = []
         for decision in AlertPolicy.decide(findings, open: open, closedEvidence: closed, realertRatio: realertRatio) {
             outcome.outcomes[decision.outcome.rawValue, default: 0] += 1
             guard decision.raises, let headline = decision.headline else { continue }
-            let payload = AlertPayload(decision: decision, headline: headline, sweepID: sweepID, asOf: asOf)
-            let raised = try await Outbox.raiseAlert(
+            raising.append((decision, headline, AlertPayload(decision: decision, headline: headline, sweepID: sweepID, asOf: asOf)))
+        }
+        let raised = try await Outbox.raiseAlerts(
+            try raising.map { decision, headline, payload in
                 AlertRaise(
                     firmID: decision.key.firmID, substanceID: decision.key.substanceID, ruleFamily: decision.key.family,
                     rule: headline.rule.rawValue, severity: payload.severity, score: headline.score,
-                    payload: String(decoding: try encoder.encode(payload), as: UTF8.self), evidenceKey: headline.dedupeKey),
-                on: store.connection, logger: logger)
+                    payload: String(decoding: try encoder.encode(payload), as: UTF8.self), evidenceKey: headline.dedupeKey)
+            },
+            on: store.connection, logger: logger)
+        var linkedFindings: [Int64] = [], linkedAlerts: [Int64] = []
+        for ((decision, headline, payload), alert) in zip(raising, raised) {
             outcome.raised += 1
             outcome.alertsByRule[headline.rule.rawValue, default: 0] += 1
             for finding in decision.findings {
                 if let id = idByKey[finding.dedupeKey] {
                     linkedFindings.append(id)
-                    linkedAlerts.append(raised.alertID)
+                    linkedAlerts.append(alert.alertID)
                 }
             }
             outcome.top.append(
                 SweepReport.Raised(
-                    alertID: raised.alertID, taxCode: headline.hit.taxCode, firmName: headline.hit.firmName,
+                    alertID: alert.alertID, taxCode: headline.hit.taxCode, firmName: headline.hit.firmName,
                     substance: headline.hit.substanceCode, rule: headline.rule.rawValue, severity: payload.severity,
                     score: headline.score, outcome: decision.outcome.rawValue, reasonEN: headline.reasonEN,
                     reasonVI: headline.reasonVI))

@@ -120,18 +120,22 @@ public struct SweepRunner: Sendable {
             }
         }
         let scoped = scope == .incremental
+        var timings: [String: Double] = [:]
+        let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
+        timings["month_table"] = (clock.now - monthStart).seconds
 
         var findings: [Finding] = []
-        var timings: [String: Double] = [:]
         for rule in SweepRule.allCases {
             let ruleStart = clock.now
             let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: Self.parameters(rule, thresholds))
             findings += hits.map { Scoring.finding(for: $0, thresholds: thresholds) }
             timings[rule.rawValue] = (clock.now - ruleStart).seconds
         }
+        let raiseStart = clock.now
         let outcome = try await AlertRaiser(store: store, logger: logger).raise(
             findings, sweepID: sweepID, asOf: request.asOf, realertRatio: thresholds["policy", "realert_ratio"])
+        timings["findings_and_alerts"] = (clock.now - raiseStart).seconds
 
         var report = SweepReport(
             id: sweepID, kind: request.kind, scope: scope, requestedScope: request.scope, asOf: request.asOf.description,

@@ -60,4 +60,28 @@ public enum Outbox {
         let (alert, message, count) = try rows[0].decode((Int64, Int64, Int32).self)
         return RaisedAlert(alertID: alert, messageID: message, raiseCount: Int(count))
     }
+
+    /// Raises many alerts in one statement (one round trip), each as `raiseAlert` would, in the caller's
+    /// transaction; results come back in the order given. The raises must be for distinct (firm, substance,
+    /// family) groups.
+    public static func raiseAlerts(
+        _ raises: [AlertRaise], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [RaisedAlert] {
+        guard !raises.isEmpty else { return [] }
+        let rows = try await connection.rows(
+            """
+            SELECT r.alert_id, r.message_id, r.raise_count
+              FROM unnest(\(raises.map(\.firmID)), \(raises.map { $0.substanceID ?? 0 }), \(raises.map(\.ruleFamily)),
+                          \(raises.map(\.rule)), \(raises.map(\.severity)), \(raises.map(\.score)), \(raises.map(\.payload)),
+                          \(raises.map(\.evidenceKey))) WITH ORDINALITY AS x(f, s, fam, rule, sev, score, payload, key, n)
+             CROSS JOIN LATERAL queue_raise_alert(x.f, nullif(x.s, 0), x.fam, x.rule, x.sev, x.score::numeric,
+                                                  x.payload::jsonb, x.key, NULL::text, now()) r
+             ORDER BY x.n
+            """,
+            logger: logger)
+        return try rows.map { row in
+            let (alert, message, count) = try row.decode((Int64, Int64, Int32).self)
+            return RaisedAlert(alertID: alert, messageID: message, raiseCount: Int(count))
+        }
+    }
 }

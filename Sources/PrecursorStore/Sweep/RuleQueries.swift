@@ -54,15 +54,46 @@ enum RuleQueries {
 
     /// Movements citing a licence that does not allow them: the first reason that applies, in this order —
     /// unknown number, another firm's, revoked, suspended, lapsed, not yet valid, another substance, another
-    /// activity, past its shipment count (counting distinct declarations in date order).
+    /// activity, past its shipment count (counting distinct declarations in date order). Lines are first grouped
+    /// by licence, firm, substance and direction with their date range; only groups that could hold a bad line
+    /// are examined line by line.
     static func invalid(scoped: Bool) -> String {
         wrap(
             """
             WITH covered AS (SELECT DISTINCT licence_id, substance_id FROM licence_line),
+            groups AS (
+                SELECT d.licence_id, d.firm_id, d.substance_id, d.direction, min(d.declared_on) AS first_day,
+                       max(d.declared_on) AS last_day
+                  FROM declaration_line d
+                 WHERE d.declared_on <= $1::date AND d.licence_id IS NOT NULL
+                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
+                 GROUP BY d.licence_id, d.firm_id, d.substance_id, d.direction
+            ),
+            suspect AS (
+                SELECT g.licence_id, g.firm_id, g.substance_id, g.direction
+                  FROM groups g
+                  JOIN licence l ON l.id = g.licence_id
+                  LEFT JOIN covered c ON c.licence_id = l.id AND c.substance_id = g.substance_id
+                 WHERE l.firm_id <> g.firm_id OR l.status IN ('revoked', 'suspended')
+                    OR g.last_day > coalesce(l.extended_until, l.valid_until) OR g.first_day < l.valid_from
+                    OR c.licence_id IS NULL OR l.activity <> g.direction OR l.shipments_allowed IS NOT NULL
+            ),
+            lines AS (
+                SELECT d.* FROM suspect s
+                  JOIN declaration_line d ON d.licence_id = s.licence_id AND d.firm_id = s.firm_id
+                                         AND d.substance_id = s.substance_id AND d.direction = s.direction
+                 WHERE d.declared_on <= $1::date
+                UNION ALL
+                SELECT d.* FROM declaration_line d
+                 WHERE d.licence_id IS NULL AND d.licence_no IS NOT NULL AND d.declared_on <= $1::date
+                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
+            ),
             shipment AS (
                 SELECT d.id, dense_rank() OVER (PARTITION BY d.licence_id ORDER BY d.declared_on, d.declaration_no) AS n
-                  FROM declaration_line d JOIN licence l ON l.id = d.licence_id
-                 WHERE l.shipments_allowed IS NOT NULL AND d.declared_on <= $1::date
+                  FROM declaration_line d
+                 WHERE d.licence_id IN (SELECT s.licence_id FROM suspect s JOIN licence l ON l.id = s.licence_id
+                                         WHERE l.shipments_allowed IS NOT NULL)
+                   AND d.declared_on <= $1::date
             ),
             judged AS (
                 SELECT d.firm_id, d.substance_id, d.direction, d.declared_on, d.declaration_no, d.line_no, d.kg_pure,
@@ -79,12 +110,10 @@ enum RuleQueries {
                        END AS kind,
                        CASE WHEN d.declared_on > coalesce(l.extended_until, l.valid_until) THEN coalesce(l.extended_until, l.valid_until)
                             WHEN d.declared_on < l.valid_from THEN l.valid_from END AS reference_date
-                  FROM declaration_line d
+                  FROM lines d
                   LEFT JOIN licence l ON l.id = d.licence_id
                   LEFT JOIN covered c ON c.licence_id = l.id AND c.substance_id = d.substance_id
                   LEFT JOIN shipment s ON s.id = d.id
-                 WHERE d.declared_on <= $1::date AND d.licence_no IS NOT NULL
-                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
             )
             SELECT 'licence_invalid' AS rule, j.kind, j.firm_id, j.substance_id, to_char(j.declared_on, 'YYYY-MM') AS period,
                    j.direction, sum(j.kg_pure) AS observed, 0 AS expected, coalesce(max(j.shipments_allowed), 0) AS threshold,
@@ -100,35 +129,48 @@ enum RuleQueries {
 
     /// Licence lines whose drawdown (the firm's own declarations citing the licence, up to the as-of date) is past
     /// the critical ratio (`over`) or at the warning ratio (`near`) of the granted kg. `$2` critical, `$3` warning.
+    /// Drawdown is aggregated in one pass; the source lines are fetched only for the licences that hit.
     static func overdrawn(scoped: Bool) -> String {
         wrap(
             """
-            WITH granted AS (
+            WITH drawn AS (
+                SELECT d.licence_id, d.firm_id, d.substance_id, sum(d.kg_pure) AS drawn_kg, count(*) AS records,
+                       min(d.declared_on) AS first_date, max(d.declared_on) AS last_date,
+                       bool_or(d.customs_office_id IN (SELECT id FROM customs_office WHERE hot_route)) AS hot_route
+                  FROM declaration_line d
+                 WHERE d.licence_id IS NOT NULL AND d.declared_on <= $1::date
+                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
+                 GROUP BY d.licence_id, d.firm_id, d.substance_id
+            ),
+            granted AS (
                 SELECT l.id AS licence_id, l.licence_no, l.firm_id, ll.substance_id, sum(ll.quantity_kg) AS granted_kg
                   FROM licence l JOIN licence_line ll ON ll.licence_id = l.id
-                 WHERE l.valid_from <= $1::date \(scope(scoped, firm: "l.firm_id", substance: "ll.substance_id"))
+                 WHERE l.valid_from <= $1::date
                  GROUP BY l.id, l.licence_no, l.firm_id, ll.substance_id
             ),
-            drawn AS (
-                SELECT g.licence_id, g.licence_no, g.firm_id, g.substance_id, g.granted_kg, sum(d.kg_pure) AS drawn_kg,
-                       count(*) AS records, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date,
-                       (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on DESC, d.declaration_no DESC, d.line_no DESC))[1:20] AS declarations,
-                       bool_or(o.hot_route) AS hot_route
-                  FROM granted g
-                  JOIN declaration_line d ON d.licence_id = g.licence_id AND d.firm_id = g.firm_id
-                                         AND d.substance_id = g.substance_id AND d.declared_on <= $1::date
-                  JOIN customs_office o ON o.id = d.customs_office_id
-                 GROUP BY g.licence_id, g.licence_no, g.firm_id, g.substance_id, g.granted_kg
+            hits AS MATERIALIZED (
+                SELECT g.licence_no, g.granted_kg, d.*
+                  FROM drawn d JOIN granted g ON g.licence_id = d.licence_id AND g.firm_id = d.firm_id
+                                             AND g.substance_id = d.substance_id
+                 WHERE d.drawn_kg >= g.granted_kg * least($2::float8, $3::float8)::numeric
             )
             SELECT 'licence_overdrawn' AS rule,
-                   CASE WHEN drawn_kg > granted_kg * $2::float8::numeric THEN 'over' ELSE 'near' END AS kind,
-                   firm_id, substance_id, to_char(last_date, 'YYYY-MM') AS period, NULL::text AS direction,
-                   drawn_kg AS observed, granted_kg AS expected,
-                   CASE WHEN drawn_kg > granted_kg * $2::float8::numeric THEN $2::float8 ELSE $3::float8 END AS threshold,
-                   first_date, last_date, licence_no AS reference, NULL::date AS reference_date, records, declarations,
-                   ARRAY[licence_no] AS licences, '{}'::bigint[] AS reports, hot_route
-              FROM drawn
-             WHERE drawn_kg > granted_kg * $2::float8::numeric OR drawn_kg >= granted_kg * $3::float8::numeric
+                   CASE WHEN h.drawn_kg > h.granted_kg * $2::float8::numeric THEN 'over' ELSE 'near' END AS kind,
+                   h.firm_id, h.substance_id, to_char(h.last_date, 'YYYY-MM') AS period, NULL::text AS direction,
+                   h.drawn_kg AS observed, h.granted_kg AS expected,
+                   CASE WHEN h.drawn_kg > h.granted_kg * $2::float8::numeric THEN $2::float8 ELSE $3::float8 END AS threshold,
+                   h.first_date, h.last_date, h.licence_no AS reference, NULL::date AS reference_date, h.records,
+                   coalesce(refs.list, '{}') AS declarations, ARRAY[h.licence_no] AS licences, '{}'::bigint[] AS reports,
+                   h.hot_route
+              FROM hits h
+              LEFT JOIN LATERAL (
+                  SELECT array_agg(z.ref) AS list FROM (
+                      SELECT d.declaration_no || '/' || d.line_no AS ref FROM declaration_line d
+                       WHERE d.licence_id = h.licence_id AND d.firm_id = h.firm_id AND d.substance_id = h.substance_id
+                         AND d.declared_on <= $1::date
+                       ORDER BY d.declared_on DESC, d.declaration_no DESC, d.line_no DESC LIMIT 20) z
+              ) refs ON true
+             WHERE h.drawn_kg > h.granted_kg * $2::float8::numeric OR h.drawn_kg >= h.granted_kg * $3::float8::numeric
             """)
     }
 

@@ -31,15 +31,14 @@ struct AdminSweep: AsyncParsableCommand {
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
         @Option(help: "How many raised alerts to list (table format).") var top = 20
 
-        func validate() throws {
-            if let asOf {
-                do { _ = try CivilDate(iso: asOf) } catch { throw ValidationError("--as-of: \(error)") }
-            }
-            guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
-        }
-
         func run() async throws {
-            let date = try asOf.map { try CivilDate(iso: $0) } ?? CivilDate.today()
+            let date: CivilDate
+            do {
+                date = try asOf.map { try CivilDate(iso: $0) } ?? CivilDate.today()
+            } catch {
+                throw UserFailure(code: 2, message: "--as-of: \(error)")
+            }
+            guard top >= 0 else { throw UserFailure(code: 2, message: "--top must be 0 or more") }
             let request = SweepRunner.Request(kind: .manual, scope: full ? .full : .incremental, asOf: date, actor: .cliOperator)
             let report = try await database.withDatabase { db in
                 try await SweepRunner(database: db, logger: database.logger).run(request)
@@ -128,11 +127,8 @@ struct AdminFirms: AsyncParsableCommand {
         @Option(help: "Output format: table, json or csv.") var format: OutputFormat = .table
         @Flag(help: "Reasons in Vietnamese.") var vi = false
 
-        func validate() throws {
-            guard top > 0 else { throw ValidationError("--top must be at least 1") }
-        }
-
         func run() async throws {
+            guard top > 0 else { throw UserFailure(code: 2, message: "--top must be at least 1") }
             let firms = try await database.withDatabase { try await FirmRisk.top(top, database: $0) }
             try Printer.listing(
                 format, firms, header: ["tax_code", "name", "score", "open_alerts", "hot_route", "top_reason"],
