@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench bench-api bench-ingest bench-queue fuzz-api lint format clean
+.PHONY: all build release deps test demo bench bench-api bench-ingest bench-queue bench-sweep fuzz-api lint format clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: deps
 	@scripts/demo.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
-bench: deps bench-ingest bench-queue bench-api
+bench: deps bench-ingest bench-queue bench-api bench-sweep
 
 ## wrk against the alerts listing on a release build; req/s and p99 against /health/live measured in the same run.
 bench-api: deps
@@ -44,6 +44,11 @@ bench-ingest: deps
 bench-queue: deps
 	$(SWIFT) build -c release --product precursorctl
 	@scripts/bench-queue.sh "$$($(SWIFT) build -c release --show-bin-path)/precursorctl"
+
+## Sweeps over 5,000 firms, 24 months, 1,000,000 declaration lines: full, then incremental after 1 % new lines.
+bench-sweep: deps
+	$(SWIFT) build -c release --product precursorctl
+	@scripts/bench-sweep.sh "$$($(SWIFT) build -c release --show-bin-path)/precursorctl"
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
