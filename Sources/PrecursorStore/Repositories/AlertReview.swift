@@ -88,8 +88,24 @@ public struct AlertReview: Sendable {
         """
 
     /// Alerts matching the filter, most recently raised first.
+    ///
+    /// The default listings (every alert, or the alerts in one state) run as prepared statements: their plan suits
+    /// every call, so PostgreSQL plans them once per connection. Other filters run as one-off statements, planned for
+    /// their values (a single generic plan for the optional filters below would scan every alert).
     public func list(_ filter: Filter) async throws -> [Alert] {
-        try await database.rows(
+        if filter.rule == nil, filter.severity == nil, filter.firmTaxCode == nil, filter.substance == nil, filter.period == nil,
+            filter.onlyFirmID == nil
+        {
+            do {
+                if let state = filter.state {
+                    return try await collect(RecentInState(state: state, limit: filter.limit, offset: filter.offset))
+                }
+                return try await collect(Recent(limit: filter.limit, offset: filter.offset))
+            } catch {
+                throw StoreError.from(error)
+            }
+        }
+        return try await database.rows(
             """
             SELECT \(unescaped: Self.columns)
               FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
@@ -104,6 +120,58 @@ public struct AlertReview: Sendable {
              LIMIT \(filter.limit) OFFSET \(filter.offset)
             """
         ).map(Self.alert)
+    }
+
+    private func collect<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Alert]
+    where Statement.Row == Alert {
+        var alerts: [Alert] = []
+        for try await alert in try await database.client.execute(statement, logger: logger) { alerts.append(alert) }
+        return alerts
+    }
+
+    /// Every alert, most recently raised first (served by the `alert_recent` index).
+    struct Recent: PostgresPreparedStatement {
+        static let sql = """
+            SELECT \(AlertReview.columns)
+              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
+             ORDER BY a.last_raised_at DESC, a.id DESC
+             LIMIT $1 OFFSET $2
+            """
+        let limit: Int
+        let offset: Int
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(limit)
+            bindings.append(offset)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Alert { try AlertReview.alert(row) }
+    }
+
+    /// The alerts in one state, most recently raised first.
+    struct RecentInState: PostgresPreparedStatement {
+        static let sql = """
+            SELECT \(AlertReview.columns)
+              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
+             WHERE a.state = $1
+             ORDER BY a.last_raised_at DESC, a.id DESC
+             LIMIT $2 OFFSET $3
+            """
+        let state: String
+        let limit: Int
+        let offset: Int
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(state)
+            bindings.append(limit)
+            bindings.append(offset)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Alert { try AlertReview.alert(row) }
     }
 
     /// One alert and its actions, or nil (also when `onlyFirmID` excludes it: callers must not learn it exists).
