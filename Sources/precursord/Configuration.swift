@@ -26,6 +26,9 @@ struct Configuration {
     var inbox: String?
     /// `PRECURSOR_QUEUE_METRICS_SECONDS` (default 15): how often queue depth and age are refreshed for `/metrics`.
     var queueMetricsSeconds: Int
+    /// `PRECURSOR_TOKEN_CACHE_SECONDS` (default 5; 0 turns the cache off): how long an authenticated API token is
+    /// trusted without asking the database again, so the longest a revoked token keeps working.
+    var tokenCacheSeconds: Int
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -64,6 +67,7 @@ struct Configuration {
             logFormat: format,
             shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
             inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 },
-            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600))
+            queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600),
+            tokenCacheSeconds: try int("PRECURSOR_TOKEN_CACHE_SECONDS", 5, 0...300))
     }
 }
