@@ -114,6 +114,22 @@ import TestSupport
         let again = try await daemon.request("POST", path, token: token, body: Data(#"{"action":"escalate"}"#.utf8))
         #expect(again.status == 409)
 
+        // The default listings (all alerts, one state) page newest first and see the actions at once.
+        func ids(_ query: String) async throws -> [Int]? {
+            let listed = try await daemon.request("GET", "/v1/alerts\(query)", token: token)
+            #expect(listed.status == 200 && listed.contentType.hasPrefix("application/json"), "\(listed.body)")
+            return (listed.json["alerts"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }
+        }
+        let newestFirst = try #require(try await ids(""))
+        #expect(Set(newestFirst) == [Int(world.alertA), Int(world.alertB)])
+        #expect(try await ids("?limit=1&offset=1") == [newestFirst[1]])
+        #expect(try await ids("?state=closed") == [Int(world.alertB)])
+        #expect(try await ids("?state=open") == [Int(world.alertA)])
+        #expect(try await daemon.request("GET", "/v1/alerts?state=shut", token: token).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts?limit=0", token: token).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: world.enterpriseAToken).status == 403)
+        #expect(try await daemon.request("GET", "/v1/alerts").status == 401)
+
         let audits = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
             try await db.rows("SELECT action, request_id, actor FROM audit_log WHERE entity_type = 'alert' ORDER BY id")
         }

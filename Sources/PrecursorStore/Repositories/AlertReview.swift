@@ -89,18 +89,16 @@ public struct AlertReview: Sendable {
 
     /// Alerts matching the filter, most recently raised first.
     ///
-    /// The default listings (every alert, or the alerts in one state) run as prepared statements: their plan suits
-    /// every call, so PostgreSQL plans them once per connection. Other filters run as one-off statements, planned for
-    /// their values (a single generic plan for the optional filters below would scan every alert).
+    /// The default listings (every alert, or the alerts in one state) run as a prepared statement over a function
+    /// whose plans suit every call, so PostgreSQL plans them once per connection. Other filters run as one-off
+    /// statements, planned for their values (a single generic plan for the optional filters below would scan every
+    /// alert).
     public func list(_ filter: Filter) async throws -> [Alert] {
         if filter.rule == nil, filter.severity == nil, filter.firmTaxCode == nil, filter.substance == nil, filter.period == nil,
             filter.onlyFirmID == nil
         {
             do {
-                if let state = filter.state {
-                    return try await collect(RecentInState(state: state, limit: filter.limit, offset: filter.offset))
-                }
-                return try await collect(Recent(limit: filter.limit, offset: filter.offset))
+                return try await collect(RecentPage(state: filter.state, limit: filter.limit, offset: filter.offset))
             } catch {
                 throw StoreError.from(error)
             }
@@ -129,37 +127,12 @@ public struct AlertReview: Sendable {
         return alerts
     }
 
-    /// Every alert, most recently raised first (served by the `alert_recent` index).
-    struct Recent: PostgresPreparedStatement {
-        static let sql = """
-            SELECT \(AlertReview.columns)
-              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
-             ORDER BY a.last_raised_at DESC, a.id DESC
-             LIMIT $1 OFFSET $2
-            """
-        let limit: Int
-        let offset: Int
-
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(limit)
-            bindings.append(offset)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Alert { try AlertReview.alert(row) }
-    }
-
-    /// The alerts in one state, most recently raised first.
-    struct RecentInState: PostgresPreparedStatement {
-        static let sql = """
-            SELECT \(AlertReview.columns)
-              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
-             WHERE a.state = $1
-             ORDER BY a.last_raised_at DESC, a.id DESC
-             LIMIT $2 OFFSET $3
-            """
-        let state: String
+    /// A default page of the listing: every alert, or those in one state, most recently raised first. The SQL
+    /// function (`sql/0014_api_perf.sql`) keeps one generic plan per connection that suits every page.
+    struct RecentPage: PostgresPreparedStatement {
+        static let sql = "SELECT * FROM alert_recent_page($1, $2, $3)"
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
+        let state: String?
         let limit: Int
         let offset: Int
 
