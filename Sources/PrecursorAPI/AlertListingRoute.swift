@@ -25,9 +25,16 @@ struct AlertListingRoute: Sendable {
     }
 
     func respond(_ request: Request, context: some RequestContext) async throws -> Response {
+        // The generated server's order: authenticate, decode the query, check the role, check Accept.
         let bearer = try await authenticator.bearer(request.headers)
+        let query = try query(request.head)
         try bearer.require(APIHandler.staffRoles, to: "list alerts")
-        let filter = try APIHandler.alertFilter(try query(request.head))
+        let filter = try APIHandler.alertFilter(query)
+        do {
+            try converter.validateAcceptIfPresent("application/json", in: request.headers)
+        } catch {
+            throw APIError.badRequest("the request does not match the API: the Accept header — \(error)")
+        }
         let body = try AlertJSONWriter.alertList(try await alerts.list(filter))
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }

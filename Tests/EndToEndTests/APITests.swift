@@ -128,6 +128,9 @@ import TestSupport
         #expect(try await daemon.request("GET", "/v1/alerts?state=shut", token: token).status == 400)
         #expect(try await daemon.request("GET", "/v1/alerts?limit=0", token: token).status == 400)
         #expect(try await daemon.request("GET", "/v1/alerts", token: world.enterpriseAToken).status == 403)
+        #expect(try await daemon.request("GET", "/v1/alerts?limit=x", token: world.enterpriseAToken).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: token, headers: ["Accept": "text/csv"]).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: token, headers: ["Accept": "application/*"]).status == 200)
         #expect(try await daemon.request("GET", "/v1/alerts").status == 401)
 
         let audits = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
