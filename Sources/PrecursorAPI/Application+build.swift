@@ -32,10 +32,12 @@ public struct APIDependencies: Sendable {
     public let today: @Sendable () -> CivilDate
     /// The most lines one report submission may have.
     public let maximumReportLines: Int
+    /// Authenticated tokens, remembered for a few seconds (a revoked token is refused at most its TTL later).
+    public let tokenCache: TokenCache
 
     public init(
         database: Database, readiness: Readiness, registry: PrometheusCollectorRegistry, logger: Logger,
-        maximumReportLines: Int = 5000,
+        maximumReportLines: Int = 5000, tokenCache: TokenCache = TokenCache(ttl: .seconds(5)),
         today: @escaping @Sendable () -> CivilDate = { CivilDate.today(in: "Asia/Ho_Chi_Minh") }
     ) {
         self.database = database
@@ -44,6 +46,7 @@ public struct APIDependencies: Sendable {
         self.logger = logger
         self.today = today
         self.maximumReportLines = maximumReportLines
+        self.tokenCache = tokenCache
     }
 }
 
@@ -59,14 +62,20 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
     }
     let logger = dependencies.logger, database = dependencies.database
     let tokens = TokenStore(database: database, logger: logger)
+    let alerts = AlertReview(database: database, logger: logger)
+    let authenticator = Authenticator(tokens: tokens, cache: dependencies.tokenCache)
     let handler = APIHandler(
         readiness: dependencies.readiness, registry: dependencies.registry,
         tokens: tokens, firms: FirmDirectory(database: database, logger: logger),
-        alerts: AlertReview(database: database, logger: logger), reports: ReportDesk(database: database, logger: logger),
+        alerts: alerts, reports: ReportDesk(database: database, logger: logger),
         submissions: ReportSubmission(database: database, logger: logger, maximumLines: dependencies.maximumReportLines),
         rules: RuleSettings(database: database, logger: logger),
         today: dependencies.today)
-    try handler.registerHandlers(on: router, middlewares: [BearerAuthMiddleware(tokens: tokens)])
+    try handler.registerHandlers(
+        on: GeneratedOperations(router: router, excluded: [AlertListingRoute.operation]),
+        middlewares: [BearerAuthMiddleware(authenticator: authenticator)])
+    let listing = AlertListingRoute(authenticator: authenticator, alerts: alerts)
+    router.get(RouterPath(AlertListingRoute.operation.path), use: listing.respond)
     return router
 }
 

@@ -9,9 +9,31 @@ enum RequestContextValues {
     @TaskLocal static var requestID: String?
 }
 
+/// Finds the caller of a request from its `Authorization: Bearer …` header, through the token cache.
+struct Authenticator: Sendable {
+    let tokens: TokenStore
+    let cache: TokenCache
+
+    /// The bearer of a request; throws 401 when the header is missing or malformed or the token is not valid.
+    func bearer(_ headerFields: HTTPFields) async throws -> TokenStore.Bearer {
+        guard let header = headerFields[.authorization] else {
+            throw APIError.unauthorized("this endpoint needs a bearer token: Authorization: Bearer prk_…")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        let secret = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        guard let bearer = try await tokens.authenticate(secret: secret, cache: cache) else {
+            throw APIError.unauthorized("the token is unknown, expired or revoked")
+        }
+        return bearer
+    }
+}
+
 /// Bearer-token authentication for every operation but health and metrics.
 struct BearerAuthMiddleware: ServerMiddleware {
-    let tokens: TokenStore
+    let authenticator: Authenticator
     static let open: Set<String> = ["getLive", "getReady", "getMetrics"]
 
     func intercept(
@@ -22,16 +44,7 @@ struct BearerAuthMiddleware: ServerMiddleware {
         if Self.open.contains(operationID) {
             return try await RequestContextValues.$requestID.withValue(requestID) { try await next(request, body, metadata) }
         }
-        guard let header = request.headerFields[.authorization] else {
-            throw APIError.unauthorized("this endpoint needs a bearer token: Authorization: Bearer prk_…")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
-        }
-        guard let bearer = try await tokens.authenticate(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-            throw APIError.unauthorized("the token is unknown, expired or revoked")
-        }
+        let bearer = try await authenticator.bearer(request.headerFields)
         return try await RequestContextValues.$bearer.withValue(bearer) {
             try await RequestContextValues.$requestID.withValue(requestID) { try await next(request, body, metadata) }
         }

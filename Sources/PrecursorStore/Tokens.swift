@@ -38,6 +38,8 @@ public struct TokenStore: Sendable {
         public let role: Role
         public let firmID: Int64?
         public let firmTaxCode: String?
+        /// When the token stops being valid (nil: never), as stored when it was looked up.
+        public let expiresAt: Date?
 
         /// The principal recorded in the audit log.
         public var principal: Principal { Principal(name: "token:\(tokenID):\(name)", role: role.rawValue) }
@@ -163,26 +165,48 @@ public struct TokenStore: Sendable {
     }
 
     /// The bearer a presented secret speaks for, or nil when it is unknown, expired or revoked.
-    /// The token is found by its non-secret prefix; the hashes are then compared in constant time.
-    public func authenticate(secret: String) async throws -> Bearer? {
+    /// The token is found by its non-secret prefix; the hashes are then compared in constant time. With a `cache`,
+    /// a bearer found in the last `cache.ttl` is answered without asking the database (see `TokenCache`).
+    public func authenticate(secret: String, cache: TokenCache? = nil) async throws -> Bearer? {
         guard secret.hasPrefix(TokenStore.secretPrefix), secret.utf8.count == TokenStore.secretPrefix.utf8.count + 40 else {
             return nil
         }
-        let prefix = String(secret.prefix(TokenStore.secretPrefix.count + 8))
         let presented = [UInt8](SHA256.hash(data: Data(secret.utf8)))
-        let rows = try await database.rows(
-            """
-            SELECT t.id, t.name, t.role, t.firm_id, f.tax_code, t.secret_sha256
-              FROM api_token t LEFT JOIN firm f ON f.id = t.firm_id
-             WHERE t.prefix = \(prefix) AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
-            """)
-        for row in rows {
-            let (id, name, role, firmID, taxCode, stored) = try row.decode((Int64, String, String, Int64?, String?, ByteBuffer).self)
+        if let cache, let bearer = cache.bearer(forSHA256: presented) { return bearer }
+        let prefix = String(secret.prefix(TokenStore.secretPrefix.count + 8))
+        let rows: [BearerLookup.Row]
+        do {
+            rows = try await database.client.execute(BearerLookup(prefix: prefix), logger: logger).reduce(into: []) { $0.append($1) }
+        } catch {
+            throw StoreError.from(error)
+        }
+        for (id, name, role, firmID, taxCode, stored, expiresAt) in rows {
             if TokenStore.constantTimeEqual(Array(stored.readableBytesView), presented), let role = Role(rawValue: role) {
-                return Bearer(tokenID: id, name: name, role: role, firmID: firmID, firmTaxCode: taxCode)
+                let bearer = Bearer(tokenID: id, name: name, role: role, firmID: firmID, firmTaxCode: taxCode, expiresAt: expiresAt)
+                cache?.remember(bearer, forSHA256: presented)
+                return bearer
             }
         }
         return nil
+    }
+
+    /// The live tokens with a prefix; a prepared statement, since every API request runs it (unless cached).
+    struct BearerLookup: PostgresPreparedStatement {
+        static let sql = """
+            SELECT t.id, t.name, t.role, t.firm_id, f.tax_code, t.secret_sha256, t.expires_at
+              FROM api_token t LEFT JOIN firm f ON f.id = t.firm_id
+             WHERE t.prefix = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())
+            """
+        typealias Row = (Int64, String, String, Int64?, String?, ByteBuffer, Date?)
+        let prefix: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(prefix)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Compares two byte strings in time that depends only on their length.

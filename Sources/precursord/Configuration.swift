@@ -32,6 +32,9 @@ struct Configuration {
     /// `PRECURSOR_SWEEP_DAILY_AT` (default `02:00`) and `PRECURSOR_SWEEP_TIMEZONE` (default `Asia/Ho_Chi_Minh`):
     /// the daily full sweep, and the zone of every sweep's as-of date.
     var sweepSchedule: SweepSchedule?
+    /// `PRECURSOR_TOKEN_CACHE_SECONDS` (default 5; 0 turns the cache off): how long an authenticated API token is
+    /// trusted without asking the database again, so the longest a revoked token keeps working.
+    var tokenCacheSeconds: Int
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -89,6 +92,7 @@ struct Configuration {
             shutdownSeconds: try int("PRECURSOR_SHUTDOWN_SECONDS", 10, 1...600),
             inbox: env["PRECURSOR_INBOX"].flatMap { $0.isEmpty ? nil : $0 },
             queueMetricsSeconds: try int("PRECURSOR_QUEUE_METRICS_SECONDS", 15, 1...3600),
-            sweepSchedule: schedule)
+            sweepSchedule: schedule,
+            tokenCacheSeconds: try int("PRECURSOR_TOKEN_CACHE_SECONDS", 5, 0...300))
     }
 }

@@ -66,7 +66,8 @@ enum Precursord {
             let migrator = try Migrator.fromDefaultFolder(logger: storeLogger)
             let readiness = Readiness(database: database, migrator: migrator)
             let dependencies = APIDependencies(
-                database: database, readiness: readiness, registry: registry, logger: Logger(label: "precursor.http"))
+                database: database, readiness: readiness, registry: registry, logger: Logger(label: "precursor.http"),
+                tokenCache: TokenCache(ttl: .seconds(configuration.tokenCacheSeconds)))
             let app = try buildApplication(
                 settings: configuration.http, dependencies: dependencies,
                 onServerRunning: { port in

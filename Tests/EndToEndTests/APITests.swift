@@ -1,16 +1,20 @@
 import Foundation
 import Logging
+import OpenAPIRuntime
 import PostgresNIO
 import Testing
 
-import PrecursorStore
+@testable import PrecursorAPI
+@testable import PrecursorStore
 import TestSupport
 
 /// The HTTP API over a real socket: authentication, roles, firm isolation, alert review, problem documents.
 @Suite struct APITests {
     @Test func tokensAreRequiredAndCheckedAndProblemsAreProblemJSON() async throws {
         let world = try await SmallWorld.make("apiauth")
-        let daemon = try await world.startDaemon()
+        // With the token cache off, revocation and expiry take effect at once (see the cache tests below for the TTL).
+        let daemon = try DaemonProcess(environment: ["DATABASE_URL": world.url.uri, "PRECURSOR_TOKEN_CACHE_SECONDS": "0"])
+        await daemon.waitForLog("precursord listening")
 
         let missing = try await daemon.request("GET", "/v1/me")
         #expect(missing.status == 401)
@@ -23,7 +27,7 @@ import TestSupport
         let malformed = try await daemon.request("GET", "/v1/me", headers: ["Authorization": "Basic abc"])
         #expect(malformed.status == 401)
 
-        // Revoked and expired tokens stop working at once.
+        // Revoked and expired tokens stop working at once (cache off).
         let revoked = try await daemon.request("GET", "/v1/me", token: world.analystToken)
         #expect(revoked.status == 200)
         try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
@@ -109,6 +113,25 @@ import TestSupport
         #expect((close.json["actions"] as? [Any])?.count == 3)
         let again = try await daemon.request("POST", path, token: token, body: Data(#"{"action":"escalate"}"#.utf8))
         #expect(again.status == 409)
+
+        // The default listings (all alerts, one state) page newest first and see the actions at once.
+        func ids(_ query: String) async throws -> [Int]? {
+            let listed = try await daemon.request("GET", "/v1/alerts\(query)", token: token)
+            #expect(listed.status == 200 && listed.contentType.hasPrefix("application/json"), "\(listed.body)")
+            return (listed.json["alerts"] as? [[String: Any]])?.compactMap { $0["id"] as? Int }
+        }
+        let newestFirst = try #require(try await ids(""))
+        #expect(Set(newestFirst) == [Int(world.alertA), Int(world.alertB)])
+        #expect(try await ids("?limit=1&offset=1") == [newestFirst[1]])
+        #expect(try await ids("?state=closed") == [Int(world.alertB)])
+        #expect(try await ids("?state=open") == [Int(world.alertA)])
+        #expect(try await daemon.request("GET", "/v1/alerts?state=shut", token: token).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts?limit=0", token: token).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: world.enterpriseAToken).status == 403)
+        #expect(try await daemon.request("GET", "/v1/alerts?limit=x", token: world.enterpriseAToken).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: token, headers: ["Accept": "text/csv"]).status == 400)
+        #expect(try await daemon.request("GET", "/v1/alerts", token: token, headers: ["Accept": "application/*"]).status == 200)
+        #expect(try await daemon.request("GET", "/v1/alerts").status == 401)
 
         let audits = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
             try await db.rows("SELECT action, request_id, actor FROM audit_log WHERE entity_type = 'alert' ORDER BY id")
@@ -225,6 +248,108 @@ import TestSupport
         let broken = try runCommand(["admin", "audit", "verify"], environment: env)
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("row \(victim)"))
+    }
+}
+
+/// The token cache: a revoked token is refused once the TTL has passed; time is moved, never slept.
+@Suite struct TokenCacheTests {
+    /// A clock the test moves by hand.
+    final class TestClock: @unchecked Sendable {
+        private let lock = NSLock()
+        private var current = Date()
+        var now: Date { lock.withLock { current } }
+        func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
+    }
+
+    @Test func aRevokedTokenIsRefusedOnceTheTTLHasPassed() async throws {
+        let world = try await SmallWorld.make("apitokencache")
+        let clock = TestClock()
+        let cache = TokenCache(ttl: .seconds(5), now: { clock.now })
+        let logger = Logger(label: "test")
+        try await Database.with(url: world.url, logger: logger) { db in
+            let tokens = TokenStore(database: db, logger: logger)
+            let bearer = try #require(try await tokens.authenticate(secret: world.analystToken, cache: cache))
+            _ = try await tokens.revoke(id: bearer.tokenID, actor: .cliOperator)
+            #expect(try await tokens.authenticate(secret: world.analystToken) == nil)
+
+            // Within the TTL the remembered bearer is still answered: that is the documented bound on staleness.
+            clock.advance(4.9)
+            #expect(try await tokens.authenticate(secret: world.analystToken, cache: cache) == bearer)
+            clock.advance(0.1)
+            #expect(try await tokens.authenticate(secret: world.analystToken, cache: cache) == nil)
+            clock.advance(60)
+            #expect(try await tokens.authenticate(secret: world.analystToken, cache: cache) == nil)
+
+            // With a TTL of zero nothing is remembered.
+            let off = TokenCache(ttl: .zero, now: { clock.now })
+            let admin = try #require(try await tokens.authenticate(secret: world.adminToken, cache: off))
+            _ = try await tokens.revoke(id: admin.tokenID, actor: .cliOperator)
+            #expect(try await tokens.authenticate(secret: world.adminToken, cache: off) == nil)
+
+            // An unknown secret is never remembered: a token issued afterwards works at once.
+            #expect(try await tokens.authenticate(secret: "prk_" + String(repeating: "y", count: 40), cache: cache) == nil)
+            #expect(try await tokens.authenticate(secret: world.enterpriseAToken, cache: cache)?.firmTaxCode == SmallWorld.firmA)
+        }
+    }
+
+    @Test func entriesNeverOutliveTheTTLTheTokenExpiryOrABackwardClock() {
+        let clock = TestClock()
+        let cache = TokenCache(ttl: .seconds(5), capacity: 2, now: { clock.now })
+        let digest: [UInt8] = Array(repeating: 7, count: 32)
+        let expiring = TokenStore.Bearer(
+            tokenID: 1, name: "n", role: .enterprise, firmID: 3, firmTaxCode: SmallWorld.firmA, expiresAt: clock.now + 2)
+        cache.remember(expiring, forSHA256: digest)
+        #expect(cache.bearer(forSHA256: digest) == expiring)
+        clock.advance(2)
+        #expect(cache.bearer(forSHA256: digest) == nil, "the token's own expiry applies to the remembered bearer")
+
+        let lasting = TokenStore.Bearer(tokenID: 2, name: "n", role: .analyst, firmID: nil, firmTaxCode: nil, expiresAt: nil)
+        cache.remember(lasting, forSHA256: digest)
+        clock.advance(-1)
+        #expect(cache.bearer(forSHA256: digest) == nil, "a clock that went backwards invalidates the entry")
+
+        // Full: expired entries make room, and a full cache of live entries is emptied rather than grown.
+        for index in 0..<5 { cache.remember(lasting, forSHA256: [UInt8(index)]) }
+        #expect(cache.bearer(forSHA256: [4]) == lasting)
+        #expect((0..<5).filter { cache.bearer(forSHA256: [UInt8($0)]) != nil }.count <= 2)
+    }
+}
+
+/// The listing's hand-written JSON is the document the generated encoder writes.
+@Suite struct AlertJSONTests {
+    @Test func theListingWriterMatchesTheGeneratedEncoding() throws {
+        let base = Date(timeIntervalSince1970: 1_790_000_000.987)
+        let alerts = [
+            AlertReview.Alert(
+                id: 1, firmTaxCode: "0100233488", firmName: "Công ty \"Dược\" \\ Hà Nội\n\t\u{1}/", substance: "EPHEDRINE",
+                ruleFamily: "licence", rule: "licence_overdrawn", severity: "critical", score: 12.345, state: "closed",
+                disposition: "explained", assignedTo: "Nguyễn Văn An", firstRaisedAt: base, lastRaisedAt: base + 86_399.5,
+                raiseCount: 3,
+                payload: #"{"rule": "licence_overdrawn", "observed": 1200.5, "nested": {"ids": [1, 2], "none": null, "ok": true}, "vi": "Nhập \"khẩu\""}"#),
+            AlertReview.Alert(
+                id: 9_000_000_000, firmTaxCode: "0314409058", firmName: "B", substance: nil, ruleFamily: "volume", rule: "volume_spike",
+                severity: "medium", score: 40, state: "open", disposition: nil, assignedTo: nil,
+                firstRaisedAt: Date(timeIntervalSince1970: 951_782_400), lastRaisedAt: Date(timeIntervalSince1970: 0), raiseCount: 1,
+                payload: "{}"),
+        ]
+        let written = try AlertJSONWriter.alertList(alerts)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(try ISO8601DateTranscoder.iso8601.encode(date))
+        }
+        let generated = try encoder.encode(Operations.ListAlerts.Output.Ok.Body.JsonPayload(alerts: alerts.map(Components.Schemas.Alert.init)))
+        let ours = try JSONSerialization.jsonObject(with: Data(written.readableBytesView)) as? NSDictionary
+        let theirs = try JSONSerialization.jsonObject(with: generated) as? NSDictionary
+        #expect(ours != nil)
+        #expect(ours == theirs, "\(String(decoding: written.readableBytesView, as: UTF8.self))\n\(String(decoding: generated, as: UTF8.self))")
+        #expect(String(decoding: written.readableBytesView, as: UTF8.self).contains(#""lastRaisedAt":"2026-09-22T14:13:20Z""#))
+
+        let broken = AlertReview.Alert(
+            id: 5, firmTaxCode: "x", firmName: "x", substance: nil, ruleFamily: "licence", rule: "r", severity: "low", score: 1,
+            state: "open", disposition: nil, assignedTo: nil, firstRaisedAt: base, lastRaisedAt: base, raiseCount: 1, payload: "[1]")
+        #expect(throws: AlertJSONWriter.PayloadNotAnObject.self) { try AlertJSONWriter.alertList([broken]) }
     }
 }
 
