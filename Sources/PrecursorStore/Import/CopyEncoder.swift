@@ -38,6 +38,45 @@ struct CopyEncoder {
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
+    // MARK: - Rows built column by column
+
+    /// Starts a row with the record's line number.
+    mutating func beginRow(line: Int) {
+        writeInteger(line)
+    }
+
+    /// Appends field `index` of `record`, staged as `append(_:)` stages it.
+    mutating func appendField(_ record: borrowing RawCSVRecord, _ index: Int) throws(Problem) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        try writeField(record, index)
+    }
+
+    /// Appends an integer column, NULL for nil.
+    mutating func appendInteger(_ value: Int?) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        if let value { writeInteger(value) } else { buffer.writeStaticString("\\N") }
+    }
+
+    /// Appends a text column, NULL for nil.
+    mutating func appendText(_ value: String?) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        if let value { writeEscaped(Array(value.utf8)[...]) } else { buffer.writeStaticString("\\N") }
+    }
+
+    /// Appends a `text[]` column, NULL for an empty array.
+    mutating func appendTextArray(_ values: [String]) {
+        guard !values.isEmpty else { return appendText(nil) }
+        let quoted = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        appendText("{" + quoted.joined(separator: ",") + "}")
+    }
+
+    /// Ends the row.
+    mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
     private mutating func writeInteger(_ value: Int) {
         var value = value, count = 0
         repeat {

@@ -18,7 +18,8 @@ struct IngestStatements {
         case .firms: try await loadFirms()
         case .facilities: try await loadFacilities()
         case .licences: try await loadLicences()
-        case .declarations: try await loadDeclarations()
+        // Declarations are checked while they stream and load through `ImportRun.loadDeclarations`.
+        case .declarations: preconditionFailure("declarations are loaded by ImportRun.loadDeclarations")
         case .reports: try await loadReports()
         }
     }
