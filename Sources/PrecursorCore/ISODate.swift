@@ -2,7 +2,7 @@
 public enum ISODate {
     /// Whether `bytes` are a real date written `YYYY-MM-DD`: four digits with a first digit 1-9, a month 01-12 and a
     /// day that exists in that month (2026-02-30 is not). The same test as the database's `ingest_date` (sql/0008).
-    public static func isReal<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
+    public static func isReal(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard bytes.count == 10 else { return false }
         let base = bytes.startIndex
         var year = 0, month = 0, day = 0

@@ -16,12 +16,12 @@ public struct PlainDecimal: Sendable, Hashable {
     }
 
     /// Parses `bytes` (ASCII), or returns nil when they are not a plain decimal within the digit limits.
-    public init?<Bytes: Collection<UInt8>>(_ bytes: Bytes, integerDigits: Int = 15, fractionDigits: Int = 9) {
+    public init?(_ bytes: ArraySlice<UInt8>, integerDigits: Int = 15, fractionDigits: Int = 9) {
         var index = bytes.startIndex
         var negative = false
         if index < bytes.endIndex, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
             negative = bytes[index] == UInt8(ascii: "-")
-            index = bytes.index(after: index)
+            index += 1
         }
         var mantissa: Int128 = 0, before = 0, after = 0, point = false
         while index < bytes.endIndex {
@@ -36,7 +36,7 @@ public struct PlainDecimal: Sendable, Hashable {
             } else {
                 return nil
             }
-            index = bytes.index(after: index)
+            index += 1
         }
         guard before + after > 0 else { return nil }
         self.mantissa = negative ? -mantissa : mantissa
@@ -45,7 +45,7 @@ public struct PlainDecimal: Sendable, Hashable {
 
     /// Parses a text such as the database prints a `numeric` (`0.791`, `1000`).
     public init?(_ text: String) {
-        self.init(Array(text.utf8), integerDigits: 38, fractionDigits: 38)
+        self.init(Array(text.utf8)[...], integerDigits: 38, fractionDigits: 38)
     }
 
     public static let zero = PlainDecimal(mantissa: 0, scale: 0)
@@ -93,7 +93,7 @@ public struct PlainDecimal: Sendable, Hashable {
 
     /// The value written with exactly `scale` digits after the point (`1980.000000`), as PostgreSQL reads it.
     public var text: String {
-        var digits = String(mantissa.magnitude)
+        var digits = mantissa.magnitude <= UInt64.max ? String(UInt64(mantissa.magnitude)) : String(mantissa.magnitude)
         if scale > 0 {
             if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
             digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))

@@ -60,7 +60,15 @@ struct CopyEncoder {
     /// Appends a text column, NULL for nil.
     mutating func appendText(_ value: String?) {
         buffer.writeInteger(UInt8(ascii: "\t"))
-        if let value { writeEscaped(Array(value.utf8)[...]) } else { buffer.writeStaticString("\\N") }
+        guard let value else {
+            buffer.writeStaticString("\\N")
+            return
+        }
+        if value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            writeEscaped(Array(value.utf8)[...])
+        } else {
+            buffer.writeString(value)
+        }
     }
 
     /// Appends a `text[]` column, NULL for an empty array.
@@ -80,14 +88,11 @@ struct CopyEncoder {
     private mutating func writeInteger(_ value: Int) {
         var value = value, count = 0
         repeat {
-            digits[count] = UInt8(ascii: "0") + UInt8(value % 10)
-            value /= 10
             count += 1
+            digits[digits.count - count] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
         } while value > 0
-        while count > 0 {
-            count -= 1
-            buffer.writeInteger(digits[count])
-        }
+        buffer.writeBytes(digits[(digits.count - count)...])
     }
 
     private mutating func writeField(_ record: borrowing RawCSVRecord, _ index: Int) throws(Problem) {

@@ -38,8 +38,12 @@ struct DeclarationCheck {
         positions = ImportKind.declarations.columns.map { header.index[$0]! }
     }
 
-    private static let directions: Set<String> = ["import", "export"]
-    private static let modes: Set<String> = ["air", "sea", "road", "rail", "express", "post"]
+    private static let directions = ["import", "export"].map { Array($0.utf8) }
+    private static let modes = ["air", "sea", "road", "rail", "express", "post"].map { Array($0.utf8) }
+
+    private static func isOne(of words: [[UInt8]], _ bytes: ArraySlice<UInt8>) -> Bool {
+        words.contains { $0.elementsEqual(bytes) }
+    }
 
     mutating func check(_ record: borrowing RawCSVRecord) -> Outcome {
         let fields = StagedFields(record: record, positions: positions)
@@ -63,18 +67,16 @@ struct DeclarationCheck {
         if !ISODate.isReal(fields.bytes(2)) {
             reasons.append("declared_on \(fields.text(2) ?? "(empty)"): not a real date written YYYY-MM-DD")
         }
-        let direction = fields.text(3)
-        if direction.map({ !Self.directions.contains($0) }) ?? true {
-            reasons.append("direction \(direction ?? "(empty)"): expected import or export")
+        if !Self.isOne(of: Self.directions, fields.bytes(3)) {
+            reasons.append("direction \(fields.text(3) ?? "(empty)"): expected import or export")
         }
         let office = fields.text(5)
         outcome.officeID = office.flatMap { catalog.offices[$0] }
         if outcome.officeID == nil {
             reasons.append("customs_office \(office ?? "(empty)"): unknown customs office code")
         }
-        let mode = fields.text(6)
-        if mode.map({ !Self.modes.contains($0) }) ?? true {
-            reasons.append("transport_mode \(mode ?? "(empty)"): expected air, sea, road, rail, express or post")
+        if !Self.isOne(of: Self.modes, fields.bytes(6)) {
+            reasons.append("transport_mode \(fields.text(6) ?? "(empty)"): expected air, sea, road, rail, express or post")
         }
         let country = fields.bytes(7)
         if country.count != 2 || !country.allSatisfy({ $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
@@ -84,7 +86,10 @@ struct DeclarationCheck {
         // Substance: by code, else by CAS number; when the field is empty, the HS code must name exactly one.
         let substance = fields.text(9)
         let hsText = fields.text(8)
-        let hsDigits = hsText.map { $0.contains(".") ? String($0.filter { $0 != "." }) : $0 }
+        let hsBytes = fields.bytes(8)
+        let hsDigits = hsText.map { text in
+            hsBytes.contains(UInt8(ascii: ".")) ? String(decoding: hsBytes.filter { $0 != UInt8(ascii: ".") }, as: UTF8.self).nfc : text
+        }
         outcome.hsDigits = hsDigits
         var hsMatch: DeclarationCatalog.HSMatch?
         if let hsDigits, substance == nil {

@@ -24,7 +24,7 @@ extension ImportRun {
         try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
 
         var check = DeclarationCheck(catalog: catalog, header: header)
-        var unresolvedKg = 0
+        var unresolvedKg = 0, rejected = 0
         let names = ["line"] + columns + resolved.map { String($0.prefix { $0 != " " }) }
         let read = try await stream(into: connection, columns: names, width: header.width) { encoder, record in
             encoder.beginRow(line: record.line)
@@ -41,13 +41,15 @@ extension ImportRun {
                 encoder.appendText(outcome.kgPure?.text)
                 encoder.appendInteger(outcome.licenceID)
             } else {
+                rejected += 1
                 for _ in 1..<resolved.count { encoder.appendInteger(nil) }
             }
             encoder.endRow()
         }
         try await analyzeStage(connection)
         let statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)
-        let loaded = try await statements.loadDeclarations(references: check.references, unresolvedKg: unresolvedKg)
+        let loaded = try await statements.loadDeclarations(
+            references: check.references, goodRows: read - rejected, unresolvedKg: unresolvedKg)
         let rejects = try await statements.insertDeclarationRejects(columns: ImportKind.declarations.columns)
         return (read, loaded, rejects)
     }
