@@ -47,9 +47,12 @@ extension ImportRun {
             encoder.endRow()
         }
         try await analyzeStage(connection)
-        let statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)
-        let loaded = try await statements.loadDeclarations(
+        var statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)
+        statements.bulkMinimumRows = options.bulkMinimumRows
+        let (loaded, repeatedKeys) = try await statements.loadDeclarations(
             references: check.references, goodRows: read - rejected, unresolvedKg: unresolvedKg)
+        // Without rejected lines and repeated keys, scanning a million staged lines for reasons finds nothing.
+        guard rejected > 0 || repeatedKeys else { return (read, loaded, 0) }
         let rejects = try await statements.insertDeclarationRejects(columns: ImportKind.declarations.columns)
         return (read, loaded, rejects)
     }

@@ -14,9 +14,12 @@ extension IngestStatements {
         ("value_usd", "s.value_usd::numeric"),
     ]
 
-    /// Loads the `goodRows` good staged lines; returns how many were inserted or changed. `unresolvedKg` good lines have no
+    /// Loads the `goodRows` good staged lines; returns how many were inserted or changed, and whether some key appeared
+    /// on several lines (lines that may have been rejected for it). `unresolvedKg` good lines have no
     /// `kg_pure` yet (the exact product outgrew 128 bits in Swift).
-    func loadDeclarations(references: DeclarationCheck.References, goodRows: Int, unresolvedKg: Int) async throws -> Int {
+    func loadDeclarations(
+        references: DeclarationCheck.References, goodRows: Int, unresolvedKg: Int
+    ) async throws -> (loaded: Int, repeatedKeys: Bool) {
         // Declaration imports are the only writers of declaration_line; taking them one at a time lets new keys be
         // inserted with a plain INSERT (no speculative insertion) without racing another file for the same key.
         try await execute("SELECT pg_advisory_xact_lock(hashtext('precursor.import.declarations'))")
@@ -40,9 +43,9 @@ extension IngestStatements {
               JOIN declaration_line t ON t.declaration_no = s.declaration_no AND t.line_no = s.line_number
              WHERE s.reasons IS NULL
             """)
-        var changed = 0
+        var changed = 0, repeated = false
         if existing > 0 {
-            try await markDeclarationDuplicates()
+            repeated = try await markDeclarationDuplicates()
             // Existing keys whose content changed; unchanged rows are left alone (their updated_at included).
             changed = try await execute(
                 """
@@ -56,7 +59,7 @@ extension IngestStatements {
         let trusted = try await lockReferences(references)
         let bulk = try await rebuildsIndexes(newRows: goodRows)
         if existing > 0 {
-            return try await changed + insertNew(trusted: trusted, bulk: bulk, skipping: true)
+            return try await (changed + insertNew(trusted: trusted, bulk: bulk, skipping: true), repeated)
         }
         // No key of the file is stored yet: keys repeated within the file are rare, so the insert goes first and the
         // unique key of declaration_line finds them; only then are they compared (a GROUP BY over every line saved).
@@ -64,11 +67,11 @@ extension IngestStatements {
         do {
             let inserted = try await insertNew(trusted: trusted, bulk: bulk, skipping: false)
             try await execute("RELEASE SAVEPOINT ingest_insert")
-            return inserted
+            return (inserted, false)
         } catch StoreError.database(sqlState: "23505", _, _) {
             try await execute("ROLLBACK TO SAVEPOINT ingest_insert")
-            try await markDeclarationDuplicates()
-            return try await insertNew(trusted: trusted, bulk: bulk, skipping: false)
+            repeated = try await markDeclarationDuplicates()
+            return try await (insertNew(trusted: trusted, bulk: bulk, skipping: false), repeated)
         }
     }
 
@@ -100,23 +103,23 @@ extension IngestStatements {
         let create: String
     }
 
-    /// Bulk loads: when the file brings at least 100,000 new lines and at least as many as declaration_line holds
+    /// Bulk loads: when the file brings at least `bulkMinimumRows` (100,000) new lines and at least as many as declaration_line holds
     /// (a first load, a backfill), building its secondary indexes afresh after the INSERT (a sort each) costs a
     /// fraction of maintaining them row by row (at a million lines into an empty table, 3 s against 12 s here). This
     /// needs the table's owner and holds its ACCESS EXCLUSIVE lock until the import commits, so readers of
     /// declaration_line wait for a bulk import; smaller files into a larger table keep their indexes. Returns the
     /// indexes to drop and create around the INSERT (none when not a bulk load).
     private func rebuildsIndexes(newRows: Int) async throws -> [IndexDefinition] {
-        guard newRows >= 100_000 else { return [] }
+        guard newRows >= bulkMinimumRows else { return [] }
         // The planner's row estimate (pages × density), without counting a large table.
         let stored = try await count(
             """
-            SELECT (CASE WHEN pg_has_role(c.relowner, 'USAGE')
-                         THEN pg_relation_size(c.oid) / 8192 * CASE WHEN c.relpages > 0 THEN c.reltuples / c.relpages ELSE 50 END
-                         ELSE 'Infinity' END)::float8::bigint
+            SELECT CASE WHEN pg_has_role(c.relowner, 'USAGE')
+                        THEN (pg_relation_size(c.oid) / 8192 * CASE WHEN c.relpages > 0 THEN c.reltuples / c.relpages ELSE 50 END)::bigint
+                        ELSE -1 END
               FROM pg_class c WHERE c.oid = 'declaration_line'::regclass
             """)
-        guard stored <= newRows else { return [] }
+        guard stored >= 0, stored <= newRows else { return [] }
         let rows = try await connection.rows(
             """
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid)
@@ -139,14 +142,15 @@ extension IngestStatements {
     /// Marks good lines whose key (declaration_no, line number) appears on several lines: an identical repeat of an
     /// earlier line is flagged `duplicate` (loaded once, counted unchanged); lines that differ all get a reason.
     /// Content is compared after parsing and resolution (`01` and `1`, a substance by code or by CAS number).
-    private func markDeclarationDuplicates() async throws {
+    @discardableResult
+    private func markDeclarationDuplicates() async throws -> Bool {
         let repeated = try await execute(
             """
             CREATE TEMP TABLE ingest_dup ON COMMIT DROP AS
             SELECT s.declaration_no AS k0, s.line_number AS k1 FROM ingest_stage s WHERE s.reasons IS NULL
              GROUP BY 1, 2 HAVING count(*) > 1
             """)
-        guard repeated > 0 else { return }
+        guard repeated > 0 else { return false }
         let content = Self.stored.map(\.value).joined(separator: ", ")
         try await execute(
             """
@@ -164,6 +168,7 @@ extension IngestStatements {
                       JOIN ingest_stage f ON f.line = g.first_line) g
              WHERE s.reasons IS NULL AND (s.declaration_no, s.line_number) = (g.k0, g.k1)
             """)
+        return true
     }
 
     /// Copies every staged line with reasons into `ingest_reject`, its fields as staged; returns how many.
