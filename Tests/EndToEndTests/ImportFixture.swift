@@ -66,6 +66,18 @@ struct ImportFixture {
         precondition(result.status == 0, result.stderr + result.stdout)
     }
 
+    /// Runs SQL statements as the fixture's (superuser) role.
+    func execute(_ sql: String) async throws {
+        try await Database.with(url: url, logger: Logger(label: "test")) { db in
+            _ = try await db.rows(PostgresQuery(unsafeSQL: sql))
+        }
+    }
+
+    /// Every index of declaration_line with its definition (to compare before and after a bulk load).
+    func declarationIndexes() async throws -> [[String]] {
+        try await strings("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'declaration_line' ORDER BY 1")
+    }
+
     /// One integer from a query.
     func scalar(_ sql: String) async throws -> Int {
         try await Database.with(url: url, logger: Logger(label: "test")) { db in

@@ -38,17 +38,61 @@ struct CopyEncoder {
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 
+    // MARK: - Rows built column by column
+
+    /// Starts a row with the record's line number.
+    mutating func beginRow(line: Int) {
+        writeInteger(line)
+    }
+
+    /// Appends field `index` of `record`, staged as `append(_:)` stages it.
+    mutating func appendField(_ record: borrowing RawCSVRecord, _ index: Int) throws(Problem) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        try writeField(record, index)
+    }
+
+    /// Appends an integer column, NULL for nil.
+    mutating func appendInteger(_ value: Int?) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        if let value { writeInteger(value) } else { buffer.writeStaticString("\\N") }
+    }
+
+    /// Appends a text column, NULL for nil.
+    mutating func appendText(_ value: String?) {
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        guard let value else {
+            buffer.writeStaticString("\\N")
+            return
+        }
+        if value.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            writeEscaped(Array(value.utf8)[...])
+        } else {
+            buffer.writeString(value)
+        }
+    }
+
+    /// Appends a `text[]` column, NULL for an empty array.
+    mutating func appendTextArray(_ values: [String]) {
+        guard !values.isEmpty else { return appendText(nil) }
+        let quoted = values.map { value in
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        appendText("{" + quoted.joined(separator: ",") + "}")
+    }
+
+    /// Ends the row.
+    mutating func endRow() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
+
     private mutating func writeInteger(_ value: Int) {
         var value = value, count = 0
         repeat {
-            digits[count] = UInt8(ascii: "0") + UInt8(value % 10)
-            value /= 10
             count += 1
+            digits[digits.count - count] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
         } while value > 0
-        while count > 0 {
-            count -= 1
-            buffer.writeInteger(digits[count])
-        }
+        buffer.writeBytes(digits[(digits.count - count)...])
     }
 
     private mutating func writeField(_ record: borrowing RawCSVRecord, _ index: Int) throws(Problem) {

@@ -21,18 +21,21 @@ struct ImportRun {
             VALUES (\(kind.rawValue), \(path), repeat('0', 64), \(options.source), \(options.actor.name)) RETURNING id
             """, logger: logger
         ).first!.decode(Int.self)
-        let stage = "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
-            + columns.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP"
-        try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
-        let rowsRead = try await stream(into: connection, columns: columns, width: header.width)
-        // The staging tables only need row counts and rough distributions for join planning: a 3,000-row sample
-        // (statistics target 10) rather than the default 30,000 (0.45 s per ANALYZE at a million rows).
-        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
-        try await connection.run("ANALYZE ingest_stage", logger: logger)
-
-        let statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)
-        let loaded = try await statements.load(kind)
-        let rejected = try await statements.insertRejects()
+        let rowsRead: Int, loaded: Int, rejected: Int
+        if kind == .declarations {
+            (rowsRead, loaded, rejected) = try await loadDeclarations(connection, header: header, columns: columns, batchID: batchID)
+        } else {
+            let stage = "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
+                + columns.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP"
+            try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
+            rowsRead = try await stream(into: connection, columns: ["line"] + columns, width: header.width) { encoder, record in
+                try encoder.append(record)
+            }
+            try await analyzeStage(connection)
+            let statements = IngestStatements(connection: connection, batchID: batchID, actor: options.actor, logger: logger)
+            loaded = try await statements.load(kind)
+            rejected = try await statements.insertRejects()
+        }
         if rejected > 0, let rejectsPart {
             try await RejectsFile.write(
                 to: rejectsPart, columns: columns, batchID: batchID, connection: connection, logger: logger)
@@ -77,10 +80,21 @@ struct ImportRun {
         }
     }
 
-    /// Streams every data record into `ingest_stage`; returns how many there were.
-    private func stream(into connection: PostgresConnection, columns: [String], width: Int) async throws -> Int {
+    /// The staging tables only need row counts and rough distributions for join planning: a 3,000-row sample
+    /// (statistics target 10) rather than the default 30,000 (0.45 s per ANALYZE at a million rows).
+    func analyzeStage(_ connection: PostgresConnection) async throws {
+        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
+        try await connection.run("ANALYZE ingest_stage", logger: logger)
+    }
+
+    /// Streams every data record into `ingest_stage` (`columns`), each encoded by `encode`; returns how many there
+    /// were.
+    func stream(
+        into connection: PostgresConnection, columns: [String], width: Int,
+        encode: (inout CopyEncoder, borrowing RawCSVRecord) throws -> Void
+    ) async throws -> Int {
         var rows = 0
-        try await connection.copyFrom(table: "ingest_stage", columns: ["line"] + columns, logger: logger) { writer in
+        try await connection.copyFrom(table: "ingest_stage", columns: columns, logger: logger) { writer in
             var encoder = CopyEncoder()
             var record = RawCSVRecord()
             while try next(&record) {
@@ -88,7 +102,7 @@ struct ImportRun {
                     throw fileError("line \(record.line) has \(record.count) field(s), the header has \(width); nothing was loaded")
                 }
                 do {
-                    try encoder.append(record)
+                    try encode(&encoder, record)
                 } catch let problem as CopyEncoder.Problem {
                     switch problem {
                     case .invalidUTF8(let line): throw fileError("line \(line): the bytes are not valid UTF-8; save the file as UTF-8")

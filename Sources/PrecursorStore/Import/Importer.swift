@@ -22,12 +22,18 @@ public struct Importer: Sendable {
         /// Testing aid (`PRECURSOR_IMPORT_PAUSE_AFTER_ROWS`): after streaming this many rows, print "paused" to
         /// standard error and wait forever, so that a test can kill the process mid-import.
         public var pauseAfterRows: Int?
+        /// Declarations: the fewest new lines that make a load into a table no larger than the file a bulk load
+        /// (secondary indexes built afresh). Testing aid: `PRECURSOR_IMPORT_BULK_ROWS`.
+        public var bulkMinimumRows = 100_000
 
         public init(actor: Principal, dryRun: Bool = false, source: String = "cli") {
             self.actor = actor
             self.dryRun = dryRun
             self.source = source
             pauseAfterRows = ProcessInfo.processInfo.environment["PRECURSOR_IMPORT_PAUSE_AFTER_ROWS"].flatMap { Int($0) }
+            if let rows = ProcessInfo.processInfo.environment["PRECURSOR_IMPORT_BULK_ROWS"].flatMap({ Int($0) }) {
+                bulkMinimumRows = rows
+            }
         }
     }
 

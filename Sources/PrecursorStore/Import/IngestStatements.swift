@@ -11,6 +11,8 @@ struct IngestStatements {
     let batchID: Int
     let actor: Principal
     let logger: Logger
+    /// Declarations: the fewest new lines for which a load into a table no larger than the file rebuilds its indexes.
+    var bulkMinimumRows = 100_000
 
     /// Validates and loads the staged rows of `kind`; returns the number of rows loaded (inserted or changed).
     func load(_ kind: ImportKind) async throws -> Int {
@@ -18,7 +20,8 @@ struct IngestStatements {
         case .firms: try await loadFirms()
         case .facilities: try await loadFacilities()
         case .licences: try await loadLicences()
-        case .declarations: try await loadDeclarations()
+        // Declarations are checked while they stream and load through `ImportRun.loadDeclarations`.
+        case .declarations: preconditionFailure("declarations are loaded by ImportRun.loadDeclarations")
         case .reports: try await loadReports()
         }
     }
