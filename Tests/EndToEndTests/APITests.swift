@@ -368,7 +368,9 @@ import TestSupport
         #expect(changed.json["value"] as? Double == 0.85)
         #expect(try await daemon.request("PUT", "/v1/rules/no_such_rule/x", token: world.adminToken, body: body).status == 404)
         let listed = try await daemon.request("GET", "/v1/rules", token: world.adminToken)
-        #expect((listed.json["rules"] as? [[String: Any]])?.first?["value"] as? Double == 0.85)
+        let rules = listed.json["rules"] as? [[String: Any]] ?? []
+        #expect(rules.first { $0["key"] as? String == "warn_ratio" }?["value"] as? Double == 0.85)
+        #expect(rules.contains { $0["rule"] as? String == "report_mismatch" && $0["key"] as? String == "tolerance_pct" })
         let audit = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
             try await db.rows("SELECT before::text, after::text FROM audit_log WHERE action = 'rule_config.set'")
         }

@@ -80,7 +80,7 @@ import TestSupport
         let fixture = try await ImportFixture.make("impbulk")
         try fixture.loadFirms()
         let indexes = try await fixture.declarationIndexes()
-        #expect(indexes.count == 5)
+        #expect(indexes.count >= 5)
         let path = try fixture.write("declarations.csv", Self.declarations)
         let (result, summary) = try load(fixture, as: fixture.url, path)
         try await expectLoaded(fixture, result, summary)
@@ -88,7 +88,7 @@ import TestSupport
         let valid = try await fixture.scalar("""
             SELECT count(*)::int FROM pg_index WHERE indrelid = 'declaration_line'::regclass AND indisvalid AND indisready
             """)
-        #expect(valid == 5)
+        #expect(valid == indexes.count)
         let (again, second) = try load(fixture, as: fixture.url, path)
         #expect(again.status == 1 && second.rows_loaded == 0 && second.rows_unchanged == 4 && second.rows_rejected == 3)
     }
