@@ -8,11 +8,33 @@ import PrecursorCore
 enum RuleQueries {
     /// A condition restricting `firm`/`substance` columns to the sweep's scope, or nothing in a full sweep.
     static func scope(_ scoped: Bool, firm: String, substance: String) -> String {
-        scoped ? "AND (\(firm), \(substance)) IN (SELECT firm_id, substance_id FROM sweep_scope)" : ""
+        scoped ? "AND (\(firm), \(substance)) IN (SELECT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL)" : ""
     }
 
     static func firmScope(_ scoped: Bool, firm: String) -> String {
         scoped ? "AND \(firm) IN (SELECT DISTINCT firm_id FROM sweep_scope)" : ""
+    }
+
+    /// The declaration lines a line rule examines, as a FROM item aliased `d`: all of them, or in an incremental
+    /// sweep the lines of each scoped pair-month (or whole pair), found through the (firm, substance, day) index.
+    static func lines(_ scoped: Bool) -> String {
+        guard scoped else { return "declaration_line d" }
+        return """
+            sweep_scope s JOIN declaration_line d
+                ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
+               AND d.declared_on >= coalesce(s.month, '-infinity'::date)
+               AND d.declared_on < coalesce((s.month + interval '1 month')::date, 'infinity'::date)
+            """
+    }
+
+    /// Restricts reports `r` to the periods of an incremental sweep's scope (any substance of the firm: a report
+    /// that leaves a substance out makes the customs of that substance matter).
+    static func periodScope(_ scoped: Bool, _ r: String) -> String {
+        scoped
+            ? """
+            AND EXISTS (SELECT 1 FROM sweep_scope s WHERE s.firm_id = \(r).firm_id
+                           AND (s.month IS NULL OR s.month BETWEEN \(r).period_start AND \(r).period_end))
+            """ : ""
     }
 
     /// Adds the firm's and substance's names and formats dates, around a query returning the hit columns.
@@ -40,9 +62,9 @@ enum RuleQueries {
                    NULL::text AS reference, NULL::date AS reference_date, count(*) AS records,
                    (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on, d.declaration_no, d.line_no))[1:20] AS declarations,
                    '{}'::text[] AS licences, '{}'::bigint[] AS reports, bool_or(o.hot_route) AS hot_route
-              FROM declaration_line d
+              FROM \(lines(scoped))
               JOIN customs_office o ON o.id = d.customs_office_id
-             WHERE d.declared_on <= $1::date AND d.licence_no IS NULL \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
+             WHERE d.declared_on <= $1::date AND d.licence_no IS NULL
                AND NOT EXISTS (
                    SELECT 1 FROM licence l JOIN licence_line ll ON ll.licence_id = l.id
                     WHERE l.firm_id = d.firm_id AND ll.substance_id = d.substance_id AND l.activity = d.direction
@@ -64,9 +86,8 @@ enum RuleQueries {
             groups AS (
                 SELECT d.licence_id, d.firm_id, d.substance_id, d.direction, min(d.declared_on) AS first_day,
                        max(d.declared_on) AS last_day
-                  FROM declaration_line d
+                  FROM \(lines(scoped))
                  WHERE d.declared_on <= $1::date AND d.licence_id IS NOT NULL
-                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
                  GROUP BY d.licence_id, d.firm_id, d.substance_id, d.direction
             ),
             suspect AS (
@@ -84,9 +105,8 @@ enum RuleQueries {
                                          AND d.substance_id = s.substance_id AND d.direction = s.direction
                  WHERE d.declared_on <= $1::date
                 UNION ALL
-                SELECT d.* FROM declaration_line d
+                SELECT d.* FROM \(lines(scoped))
                  WHERE d.licence_id IS NULL AND d.licence_no IS NOT NULL AND d.declared_on <= $1::date
-                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
             ),
             shipment AS (
                 SELECT d.id, dense_rank() OVER (PARTITION BY d.licence_id ORDER BY d.declared_on, d.declaration_no) AS n
@@ -139,13 +159,13 @@ enum RuleQueries {
                        bool_or(d.customs_office_id IN (SELECT id FROM customs_office WHERE hot_route)) AS hot_route
                   FROM declaration_line d
                  WHERE d.licence_id IS NOT NULL AND d.declared_on <= $1::date
-                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
+                   \(scoped ? "AND d.licence_id IN (SELECT licence_id FROM sweep_scope_licence)" : "")
                  GROUP BY d.licence_id, d.firm_id, d.substance_id
             ),
             granted AS (
                 SELECT l.id AS licence_id, l.licence_no, l.firm_id, ll.substance_id, sum(ll.quantity_kg) AS granted_kg
                   FROM licence l JOIN licence_line ll ON ll.licence_id = l.id
-                 WHERE l.valid_from <= $1::date
+                 WHERE l.valid_from <= $1::date \(scoped ? "AND l.id IN (SELECT licence_id FROM sweep_scope_licence)" : "")
                  GROUP BY l.id, l.licence_no, l.firm_id, ll.substance_id
             ),
             hits AS MATERIALIZED (
@@ -180,7 +200,7 @@ enum RuleQueries {
         """
         SELECT DISTINCT ON (r.firm_id, r.facility_id, r.period, r.substance_id) \(columns)
           FROM self_report r
-         WHERE r.period_end <= $1::date \(firmScope(scoped, firm: "r.firm_id"))
+         WHERE r.period_end <= $1::date \(periodScope(scoped, "r"))
          ORDER BY r.firm_id, r.facility_id, r.period, r.substance_id, r.version DESC
         """
     }
@@ -231,7 +251,6 @@ enum RuleQueries {
                          AND d.declared_on BETWEEN period_start(m.period) AND least(period_end(m.period), $1::date)
                        ORDER BY d.declared_on, d.declaration_no, d.line_no LIMIT 20) z
               ) refs ON true
-             WHERE true \(scope(scoped, firm: "m.firm_id", substance: "m.substance_id"))
             """)
     }
 
@@ -269,7 +288,6 @@ enum RuleQueries {
                    fa.code AS reference, NULL::date AS reference_date, cardinality(h.ids) AS records,
                    '{}'::text[] AS declarations, '{}'::text[] AS licences, h.ids AS reports, false AS hot_route
               FROM hits h LEFT JOIN facility fa ON fa.id = h.facility_id
-             WHERE true \(scope(scoped, firm: "h.firm_id", substance: "h.substance_id"))
             """)
     }
 
@@ -289,19 +307,26 @@ enum RuleQueries {
                  WHERE f.status = 'active'
             ),
             due AS (
-                SELECT DISTINCT f.id AS firm_id, period_containing(m::date, f.frequency) AS period, f.due_days
+                SELECT DISTINCT f.id AS firm_id, f.frequency, f.due_days, f.active_from,
+                       date_trunc(CASE f.frequency WHEN 'monthly' THEN 'month' WHEN 'quarterly' THEN 'quarter' ELSE 'year' END, m)::date AS period_start
                   FROM firms f
                  CROSS JOIN generate_series(date_trunc('month', $1::date - make_interval(months => $2::float8::int)),
                                             $1::date, interval '1 month') m
             ),
-            missing AS (
-                SELECT d.firm_id, d.period, period_end(d.period) + d.due_days AS due_on
-                  FROM due d JOIN firms f ON f.id = d.firm_id
-                 WHERE period_end(d.period) + d.due_days < $1::date
-                   AND period_end(d.period) >= f.active_from
-                   AND NOT EXISTS (SELECT 1 FROM self_report r
-                                    WHERE r.firm_id = d.firm_id AND r.period = d.period
-                                      AND (r.submitted_at < $1::date + 1 OR r.source = 'import'))
+            bounds AS (
+                SELECT d.*, period_containing(d.period_start, d.frequency) AS period,
+                       (d.period_start + CASE d.frequency WHEN 'monthly' THEN interval '1 month'
+                                                          WHEN 'quarterly' THEN interval '3 months' ELSE interval '1 year' END)::date - 1 AS period_end
+                  FROM due d
+            ),
+            filed AS (
+                SELECT DISTINCT firm_id, period FROM self_report WHERE submitted_at < $1::date + 1 OR source = 'import'
+            ),
+            missing AS MATERIALIZED (
+                SELECT b.firm_id, b.period, b.period_start, b.period_end, b.period_end + b.due_days AS due_on
+                  FROM bounds b
+                  LEFT JOIN filed x ON x.firm_id = b.firm_id AND x.period = b.period
+                 WHERE b.period_end + b.due_days < $1::date AND b.period_end >= b.active_from AND x.firm_id IS NULL
             )
             SELECT 'missing_report' AS rule, 'missing' AS kind, m.firm_id, NULL::integer AS substance_id, m.period,
                    NULL::text AS direction, 0 AS observed, 1 AS expected, 0 AS threshold,
@@ -314,7 +339,7 @@ enum RuleQueries {
                          (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on, d.declaration_no, d.line_no))[1:20] AS refs,
                          bool_or(o.hot_route) AS hot_route
                     FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
-                   WHERE d.firm_id = m.firm_id AND d.declared_on BETWEEN period_start(m.period) AND period_end(m.period)
+                   WHERE d.firm_id = m.firm_id AND d.declared_on BETWEEN m.period_start AND m.period_end
                    HAVING count(*) > 0
               ) moves ON true
             """)

@@ -72,35 +72,60 @@ public struct SweepStore: Sendable {
         return try rows.first?.decode(Int64.self)
     }
 
-    /// Fills `sweep_scope` with the (firm, substance) pairs whose data changed since `previous`, or whose
-    /// declarations or reports became visible because the as-of date moved; returns how many pairs.
+    /// Fills the scope of an incremental sweep; returns how many scope entries. `sweep_scope` rows are
+    /// (firm, substance, month): a month of a pair whose declarations changed or became visible; (firm,
+    /// substance, NULL): the whole pair (its licences or firm changed, or its lines cite a licence with a shipment
+    /// count); (firm, NULL, month): a month of the firm whose reports changed or fell due (and the month after a
+    /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed.
     public func buildScope(since previous: PreviousSweep, asOf: CivilDate) async throws -> Int {
         try await connection.run(
-            """
-            CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer NOT NULL,
-                                           PRIMARY KEY (firm_id, substance_id)) ON COMMIT DROP
-            """, logger: logger)
+            "CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer, month date) ON COMMIT DROP",
+            logger: logger)
+        try await connection.run(
+            "CREATE TEMP TABLE sweep_scope_licence (licence_id bigint PRIMARY KEY) ON COMMIT DROP", logger: logger)
         let watermark = previous.dataWatermark, last = previous.asOf.description, now = asOf.description
         try await connection.run(
             """
-            INSERT INTO sweep_scope
-            SELECT firm_id, substance_id FROM declaration_line WHERE updated_at >= \(watermark)
-            UNION SELECT firm_id, substance_id FROM declaration_line
-                   WHERE declared_on > \(last)::date AND declared_on <= \(now)::date
-            UNION SELECT firm_id, substance_id FROM self_report WHERE submitted_at >= \(watermark)
-            UNION SELECT firm_id, substance_id FROM self_report
-                   WHERE (submitted_at >= \(last)::date + 1 AND submitted_at < \(now)::date + 1)
-                      OR (period_end > \(last)::date AND period_end <= \(now)::date)
-            UNION SELECT ll.firm_id, ll.substance_id FROM licence_line ll
+            CREATE TEMP TABLE sweep_changed_line ON COMMIT DROP AS
+            SELECT firm_id, substance_id, date_trunc('month', declared_on)::date AS month, licence_id
+              FROM declaration_line
+             WHERE declared_on <= \(now)::date
+               AND (updated_at >= \(watermark) OR (declared_on > \(last)::date AND declared_on <= \(now)::date))
+            """, logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO sweep_scope_licence
+            SELECT id FROM licence WHERE updated_at >= \(watermark)
+            UNION SELECT licence_id FROM sweep_changed_line WHERE licence_id IS NOT NULL
+            """, logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO sweep_scope (firm_id, substance_id, month)
+            SELECT firm_id, substance_id, month FROM sweep_changed_line
+            UNION SELECT ll.firm_id, ll.substance_id, NULL::date FROM licence_line ll
                    WHERE ll.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
-            UNION SELECT d.firm_id, d.substance_id FROM declaration_line d
+            UNION SELECT d.firm_id, d.substance_id, NULL FROM declaration_line d
                    WHERE d.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
-            UNION SELECT d.firm_id, d.substance_id FROM declaration_line d
+                      OR d.licence_id IN (SELECT l.id FROM licence l JOIN sweep_scope_licence s ON s.licence_id = l.id
+                                           WHERE l.shipments_allowed IS NOT NULL)
+            UNION SELECT d.firm_id, d.substance_id, NULL FROM declaration_line d
                    WHERE d.firm_id IN (SELECT id FROM firm WHERE updated_at >= \(watermark))
-            UNION SELECT ll.firm_id, ll.substance_id FROM licence_line ll
-                   WHERE ll.firm_id IN (SELECT id FROM firm WHERE updated_at >= \(watermark))
+            UNION SELECT r.firm_id, NULL, m::date
+                    FROM self_report r CROSS JOIN generate_series(r.period_start, r.period_end, interval '1 month') m
+                   WHERE r.submitted_at >= \(watermark)
+                      OR (r.period_end > \(last)::date AND r.period_end <= \(now)::date)
+                      OR (r.submitted_at >= \(last)::date + 1 AND r.submitted_at < \(now)::date + 1)
+            UNION SELECT r.firm_id, NULL, (r.period_end + 1)
+                    FROM self_report r WHERE r.submitted_at >= \(watermark)
+            """, logger: logger)
+        // A whole pair makes its single months redundant.
+        try await connection.run(
+            """
+            DELETE FROM sweep_scope s USING sweep_scope w
+             WHERE w.firm_id = s.firm_id AND w.substance_id = s.substance_id AND w.month IS NULL AND s.month IS NOT NULL
             """, logger: logger)
         try await connection.run("ANALYZE sweep_scope", logger: logger)
+        try await connection.run("ANALYZE sweep_scope_licence", logger: logger)
         let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
         return try rows[0].decode(Int.self)
     }
