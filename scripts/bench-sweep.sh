@@ -24,7 +24,14 @@ BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 WORK=$(mktemp -d /tmp/pqsweep.XXXXXX)
 RUNAS=()
 if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; chmod 755 "$WORK"; RUNAS=(runuser -u postgres --); fi
-cleanup() { "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+# KEEP=1 leaves the cluster running afterwards (for EXPLAIN); it prints how to reach it and how to stop it.
+cleanup() {
+    if [ "${KEEP:-0}" = 1 ]; then
+        echo "bench-sweep: kept: psql 'host=$WORK port=$PORT user=postgres dbname=sweep'; stop: ${RUNAS[*]} $BIN/pg_ctl -D $WORK/data stop"
+        return
+    fi
+    "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 "${RUNAS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust >/dev/null

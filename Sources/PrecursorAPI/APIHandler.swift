@@ -3,6 +3,7 @@ import Logging
 import OpenAPIRuntime
 import PrecursorCore
 import PrecursorStore
+import PrecursorSweep
 import Prometheus
 
 /// The API's operations, generated from `openapi.yaml` and implemented over the store.
@@ -15,6 +16,8 @@ struct APIHandler: APIProtocol {
     let reports: ReportDesk
     let submissions: ReportSubmission
     let rules: RuleSettings
+    let sweeps: SweepRunner
+    let database: Database
     /// Today in Vietnam (injected so tests can move time).
     let today: @Sendable () -> CivilDate
 

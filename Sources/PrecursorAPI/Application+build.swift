@@ -6,6 +6,7 @@ import OpenAPIHummingbird
 import OpenAPIRuntime
 import PrecursorCore
 import PrecursorStore
+import PrecursorSweep
 import Prometheus
 
 /// Where and how the HTTP server listens, and its limits.
@@ -70,6 +71,8 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
         alerts: alerts, reports: ReportDesk(database: database, logger: logger),
         submissions: ReportSubmission(database: database, logger: logger, maximumLines: dependencies.maximumReportLines),
         rules: RuleSettings(database: database, logger: logger),
+        sweeps: SweepRunner(database: database, logger: Logger(label: "precursor.sweep")),
+        database: database,
         today: dependencies.today)
     try handler.registerHandlers(
         on: GeneratedOperations(router: router, excluded: [AlertListingRoute.operation]),

@@ -345,6 +345,16 @@ enum RuleQueries {
             """)
     }
 
+    /// In an incremental sweep, reconciliation needs the customs months only of the firms and years whose ended
+    /// report periods overlap the scope (periods never cross a year).
+    static let monthTableScope = """
+        AND (d.firm_id, date_trunc('year', d.declared_on)) IN (
+            SELECT r.firm_id, date_trunc('year', r.period_start) FROM self_report r
+             WHERE r.period_end <= $1::date
+               AND EXISTS (SELECT 1 FROM sweep_scope s WHERE s.firm_id = r.firm_id
+                              AND (s.month IS NULL OR s.month BETWEEN r.period_start AND r.period_end)))
+        """
+
     /// Month aggregates of the declarations in scope, up to the as-of date: the input of reconciliation.
     static func monthTable(scoped: Bool) -> String {
         """
@@ -355,7 +365,7 @@ enum RuleQueries {
                count(*) AS lines, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date,
                bool_or(o.hot_route) AS hot_route
           FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
-         WHERE d.declared_on <= $1::date \(firmScope(scoped, firm: "d.firm_id"))
+         WHERE d.declared_on <= $1::date \(scoped ? Self.monthTableScope : "")
          GROUP BY d.firm_id, d.substance_id, date_trunc('month', d.declared_on)
         """
     }
