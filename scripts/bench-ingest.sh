@@ -41,6 +41,8 @@ echo "importing declarations with precursorctl…"
 IMPORT_S=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['seconds'])" "$WORK/summary.json")
 WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$WORK/time.txt")
 RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.txt")
+CPU_S=$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$WORK/time.txt")
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 LOADED=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['rows_loaded'], 'loaded,', d['rows_rejected'], 'rejected')" "$WORK/summary.json")
 
 COLS=$(head -1 "$WORK/data/declarations.csv" | sed 's/,/ text, /g; s/$/ text/')
@@ -50,13 +52,16 @@ START=$(date +%s.%N)
 psql "$DATABASE_URL" -qc "\\copy bench_floor FROM '$WORK/data/declarations.csv' CSV HEADER" >/dev/null
 END=$(date +%s.%N)
 
-python3 - "$LINES" "$IMPORT_S" "$START" "$END" "$RSS_KB" "$WALL" "$LOADED" <<'PY'
+python3 - "$LINES" "$IMPORT_S" "$START" "$END" "$RSS_KB" "$WALL" "$LOADED" "$CPU_S" "$LOAD" <<'PY'
 import sys
 lines, importer, start, end, rss, wall, loaded = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+cpu, load = float(sys.argv[8]), sys.argv[9]
 floor = end - start
 print(f"lines                {lines:,}")
 print(f"importer             {importer:.2f} s  {lines / importer:,.0f} rows/s  ({loaded}; process wall {wall})")
 print(f"psql \\copy floor     {floor:.2f} s  {lines / floor:,.0f} rows/s")
 print(f"ratio importer/floor {floor / importer:.2f}  (target >= 0.33)")
 print(f"importer peak RSS    {rss / 1024:.0f} MB  (target < 150 MB)")
+print(f"importer CPU         {cpu:.2f} s (user + system, the client process only)")
+print(f"load average         {load}  (1, 5, 15 min, after the floor; the ratio is only comparable at similar load)")
 PY

@@ -205,6 +205,20 @@ public struct CSVReader: ~Copyable {
                 if afterQuote { throw CSVError(kind: .textAfterClosingQuote, line: line) }
                 fieldEmpty = false
                 record.bytes.append(byte)
+                // The ordinary bytes that follow (no comma, quote or line end) are copied as one run.
+                let end = buffer.withUnsafeBufferPointer { bytes in
+                    var end = position
+                    while end < bytes.count {
+                        let next = bytes[end]
+                        if next == 0x2C || next == 0x0A || next == 0x0D || next == 0x22 { break }
+                        end += 1
+                    }
+                    return end
+                }
+                if end > position {
+                    record.bytes.append(contentsOf: buffer[position..<end])
+                    position = end
+                }
             }
         }
     }

@@ -93,8 +93,10 @@ struct DeclarationCheck {
         outcome.hsDigits = hsDigits
         var hsMatch: DeclarationCatalog.HSMatch?
         if let hsDigits, substance == nil {
+            // Lengths in code points, as PostgreSQL's length() and left() count them.
+            let scalars = hsDigits.unicodeScalars
             hsMatch = catalog.hsCodes[hsDigits]
-                ?? (hsDigits.utf8.count == 8 ? catalog.hsCodes[String(hsDigits.utf8.prefix(6))!] : nil)
+                ?? (scalars.count == 8 ? catalog.hsCodes[String(String.UnicodeScalarView(scalars.prefix(6)))] : nil)
         }
         let substanceUnknown: Bool
         if let substance {
