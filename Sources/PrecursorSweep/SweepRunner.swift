@@ -91,6 +91,9 @@ public struct SweepRunner: Sendable {
     private func transaction<T>(_ connection: PostgresConnection, _ body: () async throws -> T?) async throws -> T? {
         try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
         do {
+            // The rule queries' cost estimates are large enough to trigger JIT compilation, which costs more than it
+            // saves here: measured 1.2 s of compilation for a 0.4 s missing_report query at 5,000 firms.
+            try await connection.run("SET LOCAL jit = off", logger: logger)
             let value = try await body()
             try await connection.run(value == nil ? "ROLLBACK" : "COMMIT", logger: logger)
             return value
