@@ -77,7 +77,7 @@ ANALYZE declaration_line;
 SQL
 
 read -r INCR INCR_FINDINGS INCR_ALERTS PAIRS < <("$CTL" admin sweep run --as-of "$AS_OF" --format json | seconds)
-echo "incremental sweep: ${INCR} s  ($PAIRS firm-substance pairs after $NEW new lines; $INCR_FINDINGS findings, $INCR_ALERTS alerts raised)"
+echo "incremental sweep: ${INCR} s  ($PAIRS scope entries (pair-months, pairs, firm-months) after $NEW new lines; $INCR_FINDINGS findings, $INCR_ALERTS alerts raised)"
 python3 - "$FULL" "$INCR" <<'PY'
 import sys
 full, incr = float(sys.argv[1]), float(sys.argv[2])
