@@ -121,12 +121,17 @@ public struct SweepRunner: Sendable {
         }
         let scoped = scope == .incremental
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
+        try await store.buildStatisticalTables(asOf: request.asOf)
 
         var findings: [Finding] = []
         var timings: [String: Double] = [:]
         for rule in SweepRule.allCases {
             let ruleStart = clock.now
-            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: Self.parameters(rule, thresholds))
+            var parameters = Self.parameters(rule, thresholds)
+            if rule == .exploration {
+                parameters = Self.explorationParameters(thresholds, sweepID: sweepID, scheduledFull: request.kind == .scheduled && scope == .full)
+            }
+            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: parameters)
             findings += hits.map { Scoring.finding(for: $0, thresholds: thresholds) }
             timings[rule.rawValue] = (clock.now - ruleStart).seconds
         }
@@ -164,6 +169,9 @@ public struct SweepRunner: Sendable {
         case .licenceOverdrawn: [t[rule, "critical_ratio"], t[rule, "warning_ratio"]]
         case .reportMismatch, .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
         case .missingReport: [t[rule, "lookback_months"]]
+        case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .negativeStock,
+            .exploration:
+            statisticalParameters(rule, t)
         }
     }
 }
