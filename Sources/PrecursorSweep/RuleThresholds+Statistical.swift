@@ -9,10 +9,11 @@ extension RuleThresholds {
             "low_confidence_factor": 0.5,
         ],
         "frequency_spike": [
-            "minus_log10_p": 3, "min_shipments": 3, "split_band": 0.9, "points": 25, "split_points": 40, "cap": 3,
+            "minus_log10_p": 3, "min_shipments": 3, "split_band": 0.9, "split_ratio": 3, "min_history_days": 90,
+            "points": 25, "split_points": 40, "cap": 3,
         ],
         "route_novelty": [
-            "min_history_months": 6, "express_weight": 2, "air_weight": 1.5, "kh_la_weight": 2, "rare_origin_share": 0.1,
+            "min_history_months": 3, "express_weight": 2, "air_weight": 1.5, "kh_la_weight": 2, "rare_origin_share": 0.1,
             "min_weight": 1, "points": 20, "table_i_courier_points": 60,
         ],
         "value_outlier": ["z": 3.5, "min_peers": 8, "mad_floor": 0.1, "ratio": 2, "points": 25, "cap": 3],

@@ -9,7 +9,11 @@ extension SweepRunner {
             [t[rule, "z"], t[rule, "mean_ratio"], t[rule, "min_active_months"], t[rule, "mad_floor"], t[rule, "floor_kg"]]
         case .peerOutlier:
             [t[rule, "z"], t[rule, "min_peers"], t[rule, "mad_floor"], t[rule, "median_ratio"], t[rule, "new_months"]]
-        case .frequencySpike: [t[rule, "minus_log10_p"], t[rule, "min_shipments"], t[rule, "split_band"]]
+        case .frequencySpike:
+            [
+                t[rule, "minus_log10_p"], t[rule, "min_shipments"], t[rule, "split_band"], t[rule, "split_ratio"],
+                t[rule, "min_history_days"],
+            ]
         case .routeNovelty:
             [
                 t[rule, "min_history_months"], t[rule, "express_weight"], t[rule, "air_weight"], t[rule, "kh_la_weight"],

@@ -39,7 +39,8 @@ extension RuleQueries {
     /// substance and month over the 25 months up to the as-of date (`sweep_stat_month`); each pair's first import
     /// month ever (`sweep_stat_first`); and each substance's seasonal index by calendar month
     /// (`sweep_season`), estimated across all firms with a year of history: their month kg (capped at 3× their
-    /// own mean so one firm's spike does not move the index) over their mean, normalised to average 1.
+    /// own mean so one firm's spike does not move the index) over their mean, normalised to average 1. The as-of
+    /// month itself is left out, so the month under test does not explain itself away.
     static func statisticalTables() -> [String] {
         [
             """
@@ -64,24 +65,25 @@ extension RuleQueries {
                 SELECT m.firm_id, m.substance_id, greatest(min(f.first_month), min(m.month)) AS first_month,
                        sum(m.kg) AS kg
                   FROM sweep_stat_month m JOIN sweep_stat_first f USING (firm_id, substance_id)
+                 WHERE m.month < \(asOfMonth)
                  GROUP BY m.firm_id, m.substance_id
             ),
             pair AS (
                 SELECT firm_id, substance_id, first_month,
-                       kg / (((extract(year FROM $1::date) - extract(year FROM first_month)) * 12
-                              + extract(month FROM $1::date) - extract(month FROM first_month) + 1)) AS mean_kg
+                       kg / ((extract(year FROM \(asOfMonth)) - extract(year FROM first_month)) * 12
+                             + extract(month FROM \(asOfMonth)) - extract(month FROM first_month)) AS mean_kg
                   FROM span
-                 WHERE first_month <= \(asOfMonth) - interval '11 months'
+                 WHERE first_month <= \(asOfMonth) - interval '12 months'
             ),
             expected AS (
                 SELECT p.substance_id, extract(month FROM g)::int AS cal, sum(p.mean_kg) AS kg
-                  FROM pair p CROSS JOIN LATERAL generate_series(p.first_month, \(asOfMonth), interval '1 month') g
+                  FROM pair p CROSS JOIN LATERAL generate_series(p.first_month, \(asOfMonth) - interval '1 month', interval '1 month') g
                  GROUP BY 1, 2
             ),
             observed AS (
                 SELECT p.substance_id, extract(month FROM m.month)::int AS cal, sum(least(m.kg, 3 * p.mean_kg)) AS kg
                   FROM pair p JOIN sweep_stat_month m USING (firm_id, substance_id)
-                 WHERE m.month >= p.first_month
+                 WHERE m.month >= p.first_month AND m.month < \(asOfMonth)
                  GROUP BY 1, 2
             ),
             raw AS (
@@ -219,9 +221,10 @@ extension RuleQueries {
     }
 
     /// Shipments (import declarations) in the as-of window — the as-of month, or the last 30 days if longer —
-    /// against the firm's own rate over the 12 months before it (floored at one a year): Poisson upper tail
-    /// p ≤ 10^−`$2` and at least `$3` shipments (`count`); or at least `$3` shipments each between `$4` × and 1 × the
-    /// substance's control threshold (`rule_config` `frequency_spike`/`control_kg:CODE`) (`split`).
+    /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a
+    /// year: Poisson upper tail p ≤ 10^−`$2`, at least `$3` shipments and at least `$6` days of history (`count`);
+    /// or at least `$3` shipments each between `$4` × and 1 × the substance's control threshold (`rule_config`
+    /// `frequency_spike`/`control_kg:CODE`), and at least `$5` × the firm's usual number of such shipments (`split`).
     static func frequencySpike(scoped: Bool) -> String {
         wrapStatistical(
             """
@@ -250,32 +253,45 @@ extension RuleQueries {
                    \(scope(scoped, firm: "s.firm_id", substance: "s.substance_id"))
                  GROUP BY s.firm_id, s.substance_id
             ),
+            exposure AS (
+                SELECT w.firm_id, w.substance_id,
+                       (SELECT start FROM bounds)::date - greatest(fi.first_month, ((SELECT start FROM bounds) - interval '12 months')::date) AS days
+                  FROM window_ w JOIN sweep_stat_first fi USING (firm_id, substance_id)
+            ),
             rate AS (
-                SELECT w.*, greatest(count(p.*), 1)::float8 / 12
-                            * (($1::date - (SELECT start FROM bounds) + 1)::float8 / 30.44) AS lambda
+                SELECT w.*, e.days,
+                       greatest(count(p.*)::float8 / greatest(e.days, 1), 1.0 / 365) * ($1::date - (SELECT start FROM bounds) + 1) AS lambda,
+                       greatest(count(p.*) FILTER (WHERE p.kg >= $4::float8 * w.control_kg AND p.kg < w.control_kg)::float8
+                                / greatest(e.days, 1), 1.0 / 365) * ($1::date - (SELECT start FROM bounds) + 1) AS split_lambda
                   FROM window_ w
+                  JOIN exposure e USING (firm_id, substance_id)
                   LEFT JOIN shipment p ON p.firm_id = w.firm_id AND p.substance_id = w.substance_id
                                       AND p.declared_on < (SELECT start FROM bounds)
                  GROUP BY w.firm_id, w.substance_id, w.n, w.first_date, w.last_date, w.hot_route, w.refs, w.split_n,
-                          w.control_kg, w.split_refs
+                          w.control_kg, w.split_refs, e.days
             ),
             tested AS (
                 SELECT r.*, (SELECT -log(greatest(1e-300, 1 - sum(exp(-r.lambda + k * ln(r.lambda)
                                     - (SELECT coalesce(sum(ln(i)), 0) FROM generate_series(1, k) i)))))
                                FROM generate_series(0, r.n::int - 1) k) AS minus_log_p
                   FROM rate r WHERE r.n >= $3::float8
+            ),
+            counted AS (
+                SELECT t.*, t.days >= $6::float8 AND t.minus_log_p >= $2::float8 AS count_spike,
+                       t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AS split
+                  FROM tested t
             )
             SELECT 'frequency_spike' AS rule, 'split' AS kind, t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM') AS period,
                    'import' AS direction, t.split_n AS observed, $3::float8 AS expected, t.control_kg AS threshold,
                    t.first_date, t.last_date, NULL::text AS reference, NULL::date AS reference_date, t.split_n AS records,
                    t.split_refs AS declarations, '{}'::text[] AS licences, '{}'::bigint[] AS reports, t.hot_route,
                    t.minus_log_p AS statistic
-              FROM tested t WHERE t.split_n >= $3::float8
+              FROM counted t WHERE t.split
             UNION ALL
             SELECT 'frequency_spike', 'count', t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM'), 'import', t.n,
                    t.lambda, $2::float8, t.first_date, t.last_date, NULL, NULL, t.n, t.refs, '{}', '{}', t.hot_route,
                    t.minus_log_p
-              FROM tested t WHERE t.minus_log_p >= $2::float8 AND t.split_n < $3::float8
+              FROM counted t WHERE t.count_spike AND NOT t.split
             """)
     }
 
