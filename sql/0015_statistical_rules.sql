@@ -2,8 +2,9 @@
 -- thresholds and materiality floors, and firm risk without the data-quality and exploration queues.
 
 INSERT INTO rule_config (rule, key, value, description) VALUES
+    ('report_mismatch', 'cutoff_days', 1, 'goods declared in the last this-many days of a period may be booked in the next one: their kg is allowed on top of the tolerance (0 turns it off)'),
     ('volume_spike', 'z', 3.5, 'robust z (log scale, median/MAD of the firm''s active months in the trailing 12, seasonally adjusted) from which a month is a spike'),
-    ('volume_spike', 'mean_ratio', 2, 'a spike month is also at least this multiple of the trailing-12-month mean (seasonally adjusted)'),
+    ('volume_spike', 'mean_ratio', 6, 'a spike month is also at least this multiple of the trailing-12-month mean (seasonally adjusted)'),
     ('volume_spike', 'min_active_months', 6, 'active months in the trailing 12 a firm needs before its own history is a baseline'),
     ('volume_spike', 'mad_floor', 0.25, 'smallest MAD (natural-log scale) used, so a very regular firm is not flagged for ordinary noise'),
     ('volume_spike', 'floor_kg', 50, 'materiality floor in kg of pure substance when the substance has no floor_kg:CODE row'),
@@ -19,7 +20,7 @@ INSERT INTO rule_config (rule, key, value, description) VALUES
     ('volume_spike', 'floor_kg:POTASSIUM_PERMANGANATE', 100, 'materiality floor, kg of pure potassium permanganate in a month'),
     ('volume_spike', 'floor_kg:EPHEDRINE', 2, 'materiality floor, kg of pure ephedrine in a month'),
     ('volume_spike', 'floor_kg:PSEUDOEPHEDRINE', 5, 'materiality floor, kg of pure pseudoephedrine in a month'),
-    ('peer_outlier', 'z', 3.5, 'robust z (log scale) of a new firm''s monthly kg against established peers'' from which it is an outlier'),
+    ('peer_outlier', 'z', 2.5, 'robust z (log scale) of a new firm''s monthly kg against established peers'' from which it is an outlier'),
     ('peer_outlier', 'min_peers', 8, 'peers of the same sector and substance needed; fewer widens the group to every sector'),
     ('peer_outlier', 'mad_floor', 0.25, 'smallest MAD (natural-log scale) of the peers used'),
     ('peer_outlier', 'median_ratio', 3, 'an outlier is also at least this multiple of the peers'' median monthly kg'),
@@ -27,10 +28,11 @@ INSERT INTO rule_config (rule, key, value, description) VALUES
     ('peer_outlier', 'points', 30, 'score at the threshold; grows with z / threshold up to the cap'),
     ('peer_outlier', 'cap', 3, 'largest multiple of points a peer outlier scores'),
     ('peer_outlier', 'low_confidence_factor', 0.5, 'score multiplier when the peer group had to be widened and still has fewer than min_peers'),
-    ('frequency_spike', 'minus_log10_p', 3, 'shipments in the as-of window are a spike when the Poisson upper tail against the firm''s own rate is at most 10^-this'),
+    ('frequency_spike', 'minus_log10_p', 6, 'shipments in the as-of window are a spike when the Poisson upper tail against the firm''s own rate is at most 10^-this'),
     ('frequency_spike', 'min_shipments', 3, 'fewest shipments in the window for a count spike, and for split shipments'),
     ('frequency_spike', 'split_band', 0.9, 'a shipment is sized just under a control threshold from this fraction of it'),
     ('frequency_spike', 'split_ratio', 3, 'split shipments fire only at this multiple of the firm''s usual number of shipments in that band'),
+    ('frequency_spike', 'split_span_days', 10, 'split shipments are declared within this many days of each other'),
     ('frequency_spike', 'min_history_days', 90, 'days of import history a firm and substance need before the count test applies'),
     ('frequency_spike', 'points', 25, 'score of a count spike at the threshold; grows with -log10 p / threshold up to the cap'),
     ('frequency_spike', 'split_points', 40, 'score of split shipments at min_shipments; grows with their number up to the cap'),

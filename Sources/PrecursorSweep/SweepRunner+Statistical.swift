@@ -12,7 +12,7 @@ extension SweepRunner {
         case .frequencySpike:
             [
                 t[rule, "minus_log10_p"], t[rule, "min_shipments"], t[rule, "split_band"], t[rule, "split_ratio"],
-                t[rule, "min_history_days"],
+                t[rule, "min_history_days"], t[rule, "split_span_days"],
             ]
         case .routeNovelty:
             [

@@ -167,7 +167,8 @@ public struct SweepRunner: Sendable {
         switch rule {
         case .unlicensedImport, .licenceInvalid: []
         case .licenceOverdrawn: [t[rule, "critical_ratio"], t[rule, "warning_ratio"]]
-        case .reportMismatch, .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
+        case .reportMismatch: [t[rule, "tolerance_pct"], t[rule, "floor_kg"], t[rule, "cutoff_days"]]
+        case .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
         case .missingReport: [t[rule, "lookback_months"]]
         case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .negativeStock,
             .exploration:

@@ -8,18 +8,18 @@ import Testing
     typealias W = SweepWorld
     typealias S = StatisticalWorld
 
-    /// One shipment a month for a year: 1.02 expected in March's 31 days; P(X ≥ 6) = 10^−3.18 fires,
-    /// P(X ≥ 5) = 10^−2.40 does not (threshold 10^−3).
-    @Test(arguments: [(5, false), (6, true)])
+    /// One shipment a month for a year: 1.02 expected in March's 31 days; P(X ≥ 10) = 10^−6.88 fires,
+    /// P(X ≥ 9) = 10^−5.88 does not (threshold 10^−6).
+    @Test(arguments: [(9, false), (10, true)])
     func shipmentCountAgainstTheFirmsOwnRate(count: Int, fires: Bool) async throws {
         let world = try await W.make("count")
-        let march = (1...count).map { S.line("F\($0)", String(format: "2026-03-%02d", 2 + 3 * $0), W.firmA, kg: 900) }
+        let march = (1...count).map { S.line("F\($0)", String(format: "2026-03-%02d", 2 + 2 * $0), W.firmA, kg: 900) }
         try await world.declarations(S.history("H", W.firmA, from: "2025-03", count: 12, kg: 900) + march)
         try await world.sweep("2026-03-31")
         let found = try await world.lastFindings(.frequencySpike)
         #expect(found.map(\.kind) == (fires ? ["count"] : []))
         if fires {
-            #expect(try #require(found.first).reasonEN.hasPrefix("6 shipments of Acetone between 5 Mar 2026 and 20 Mar 2026 against about 1 usual"))
+            #expect(try #require(found.first).reasonEN.hasPrefix("10 shipments of Acetone between 4 Mar 2026 and 22 Mar 2026 against about 1 usual"))
         }
     }
 
@@ -37,6 +37,18 @@ import Testing
             #expect(row.reasonEN == "3 shipments of Acetone between 10 Mar 2026 and 12 Mar 2026, each just under the control threshold of 10,000 kg")
             #expect(row.severity == "high")
         }
+    }
+
+    /// Split shipments are declared within 10 days of each other: 1–12 March (11 days) is too far apart, 2–12 is not.
+    @Test(arguments: [("01", false), ("02", true)])
+    func splitShipmentsComeWithinTenDays(firstDay: String, fires: Bool) async throws {
+        let world = try await W.make("split-span")
+        try await world.declarations([
+            S.line("S1", "2026-03-\(firstDay)", W.firmA, kg: 9500), S.line("S2", "2026-03-05", W.firmA, kg: 9600),
+            S.line("S3", "2026-03-12", W.firmA, kg: 9700),
+        ])
+        try await world.sweep("2026-03-31")
+        #expect(try await world.lastFindings(.frequencySpike).map(\.kind) == (fires ? ["split"] : []))
     }
 
     /// A firm whose shipments always sit just under the threshold is not splitting this month.

@@ -39,8 +39,10 @@ extension RuleQueries {
     /// substance and month over the 25 months up to the as-of date (`sweep_stat_month`); each pair's first import
     /// month ever (`sweep_stat_first`); and each substance's seasonal index by calendar month
     /// (`sweep_season`), estimated across all firms with a year of history: their month kg (capped at 3× their
-    /// own mean so one firm's spike does not move the index) over their mean, normalised to average 1. The as-of
-    /// month itself is left out, so the month under test does not explain itself away.
+    /// own mean so one firm's spike does not move the index) over their mean, normalised to average 1, and shrunk
+    /// towards the index pooled over all substances by n / (n + 50) for n firms of the substance, since a single
+    /// year of one substance's months is noisy. The as-of month itself is left out, so the month under test does
+    /// not explain itself away.
     static func statisticalTables() -> [String] {
         [
             """
@@ -89,10 +91,21 @@ extension RuleQueries {
             raw AS (
                 SELECT e.substance_id, e.cal, coalesce(o.kg, 0) / nullif(e.kg, 0) AS ratio
                   FROM expected e LEFT JOIN observed o USING (substance_id, cal)
+            ),
+            normalised AS (
+                SELECT substance_id, cal, ratio / nullif(avg(ratio) OVER (PARTITION BY substance_id), 0) AS idx
+                  FROM raw WHERE ratio IS NOT NULL
+            ),
+            pooled AS (
+                SELECT cal, avg(idx) AS idx FROM normalised GROUP BY cal
+            ),
+            weight AS (
+                SELECT substance_id, count(*)::float8 / (count(*) + 50) AS w FROM pair GROUP BY substance_id
             )
-            SELECT substance_id, cal,
-                   least(2, greatest(0.5, ratio / nullif(avg(ratio) OVER (PARTITION BY substance_id), 0)))::float8 AS idx
-              FROM raw WHERE ratio IS NOT NULL
+            SELECT n.substance_id, n.cal,
+                   least(2, greatest(0.5, w.w * n.idx + (1 - w.w) * p.idx))::float8 AS idx
+              FROM normalised n JOIN pooled p USING (cal) JOIN weight w USING (substance_id)
+             WHERE n.idx IS NOT NULL
             """,
             "ANALYZE sweep_stat_month",
             "ANALYZE sweep_stat_first",
@@ -101,7 +114,8 @@ extension RuleQueries {
 
     /// A month's import kg, divided by the substance's seasonal index, against the firm's own trailing 12 months:
     /// robust z on a log scale (median and MAD of its active months, MAD floored) ≥ `$2`, kg ≥ `$3` × the trailing
-    /// (seasonal) mean, at least `$4` active months, MAD floor `$5`, and kg ≥ the substance's materiality floor
+    /// (seasonal) mean over the months since its first import (at most 12), at least `$4` active months, MAD floor
+    /// `$5`, and kg ≥ the substance's materiality floor
     /// (`rule_config` `volume_spike`/`floor_kg:CODE`, else `$6`).
     static func volumeSpike(scoped: Bool) -> String {
         wrapStatistical(
@@ -121,9 +135,12 @@ extension RuleQueries {
                   LEFT JOIN sweep_season si ON si.substance_id = h.substance_id AND si.cal = extract(month FROM h.month)::int
             ),
             centre AS (
-                SELECT firm_id, substance_id, count(*) AS n, sum(adj) / 12 AS mean_adj,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY lx) AS med
-                  FROM hist GROUP BY firm_id, substance_id
+                SELECT h.firm_id, h.substance_id, count(*) AS n,
+                       sum(h.adj) / max(least(12, (extract(year FROM \(asOfMonth)) - extract(year FROM fi.first_month)) * 12
+                                              + extract(month FROM \(asOfMonth)) - extract(month FROM fi.first_month))) AS mean_adj,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY h.lx) AS med
+                  FROM hist h JOIN sweep_stat_first fi USING (firm_id, substance_id)
+                 GROUP BY h.firm_id, h.substance_id
             ),
             spread AS (
                 SELECT h.firm_id, h.substance_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(h.lx - c.med)) AS mad
@@ -224,7 +241,8 @@ extension RuleQueries {
     /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a
     /// year: Poisson upper tail p ≤ 10^−`$2`, at least `$3` shipments and at least `$6` days of history (`count`);
     /// or at least `$3` shipments each between `$4` × and 1 × the substance's control threshold (`rule_config`
-    /// `frequency_spike`/`control_kg:CODE`), and at least `$5` × the firm's usual number of such shipments (`split`).
+    /// `frequency_spike`/`control_kg:CODE`), declared within `$7` days of each other, and at least `$5` × the
+    /// firm's usual number of such shipments (`split`).
     static func frequencySpike(scoped: Bool) -> String {
         wrapStatistical(
             """
@@ -243,6 +261,8 @@ extension RuleQueries {
                        max(s.declared_on) AS last_date, bool_or(s.hot_route) AS hot_route,
                        (array_agg(s.ref ORDER BY s.declared_on, s.ref))[1:20] AS refs,
                        count(*) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8) AS split_n,
+                       max(s.declared_on) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8)
+                       - min(s.declared_on) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8) AS split_span,
                        max(rc.value::float8) AS control_kg,
                        (array_agg(s.ref ORDER BY s.declared_on, s.ref)
                             FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8))[1:20] AS split_refs
@@ -268,7 +288,7 @@ extension RuleQueries {
                   LEFT JOIN shipment p ON p.firm_id = w.firm_id AND p.substance_id = w.substance_id
                                       AND p.declared_on < (SELECT start FROM bounds)
                  GROUP BY w.firm_id, w.substance_id, w.n, w.first_date, w.last_date, w.hot_route, w.refs, w.split_n,
-                          w.control_kg, w.split_refs, e.days
+                          w.split_span, w.control_kg, w.split_refs, e.days
             ),
             tested AS (
                 SELECT r.*, (SELECT -log(greatest(1e-300, 1 - sum(exp(-r.lambda + k * ln(r.lambda)
@@ -278,7 +298,7 @@ extension RuleQueries {
             ),
             counted AS (
                 SELECT t.*, t.days >= $6::float8 AND t.minus_log_p >= $2::float8 AS count_spike,
-                       t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AS split
+                       t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AND t.split_span <= $7::float8 AS split
                   FROM tested t
             )
             SELECT 'frequency_spike' AS rule, 'split' AS kind, t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM') AS period,
@@ -297,10 +317,11 @@ extension RuleQueries {
 
     /// Imports in the as-of month through a transport mode, customs office or country of origin the firm has not
     /// used for that substance in the 24 months before, for pairs with at least `$2` active months of history
-    /// (else any first shipment would be new). Weights: express courier `$3`, air `$4`, a Cambodia or Laos land gate
-    /// `$5`, any other new gate or mode 1; a new origin 1 when fewer than `$6` of the substance's importers use it,
-    /// else 0.5; a new ordinary (not hot-route) office of a mode already used 0.5. Fires at weight ≥ `$7`; a Table I
-    /// substance by courier or post always fires (`courier_table_i`).
+    /// (else any first shipment would be new). Weights: express courier `$3`, air `$4`, a Cambodia or Laos land
+    /// gate `$5`, a China land gate (the bulk of licit cross-border trade) 0.5, any other new mode 1; a new origin 1
+    /// when fewer than `$6` of the substance's importers use it, else 0.5; a new seaport or inland office of a mode
+    /// already used 0.5. Fires at weight ≥ `$7`; a Table I substance by courier or post always fires
+    /// (`courier_table_i`).
     static func routeNovelty(scoped: Bool) -> String {
         wrapStatistical(
             """
@@ -347,8 +368,8 @@ extension RuleQueries {
                                 WHEN c.transport_mode IN ('express', 'post') OR c.office_kind = 'express_hub' THEN $3::float8
                                 WHEN c.transport_mode = 'air' THEN $4::float8
                                 WHEN c.neighbour_country IN ('KH', 'LA') THEN $5::float8
+                                WHEN c.neighbour_country = 'CN' THEN 0.5
                                 WHEN NOT (c.transport_mode = ANY (coalesce(h.modes, '{}'))) OR c.office_kind = 'land_border' THEN 1
-                                WHEN c.hot_route THEN 1
                                 ELSE 0.5 END,
                            CASE WHEN c.country = ANY (coalesce(h.countries, '{}')) THEN 0
                                 WHEN coalesce(u.share, 0) < $6::float8 THEN 1 ELSE 0.5 END) AS weight
@@ -512,6 +533,22 @@ extension RuleQueries {
                    < $2::float8
             """)
     }
+
+    /// The cut-off allowance of `report_mismatch` (a lateral join named `cut` with its `kg`): goods declared in the
+    /// last `$4` days of a period may be booked in the next one, so when the firm reported less than customs the
+    /// kg declared in the period's last `$4` days are allowed on top of the tolerance, and when it reported more,
+    /// the kg declared in the last `$4` days before the period began. 0 days turns the allowance off.
+    static let mismatchCutOff = """
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(d.kg_pure), 0) AS kg
+              FROM declaration_line d
+             WHERE $4::float8 > 0 AND d.firm_id = m.firm_id AND d.substance_id = m.substance_id
+               AND d.direction = m.direction AND d.declared_on <= $1::date
+               AND d.declared_on BETWEEN CASE WHEN m.reported < m.declared THEN period_end(m.period) ELSE period_start(m.period) - 1 END
+                                         - ($4::float8::int - 1)
+                                     AND CASE WHEN m.reported < m.declared THEN period_end(m.period) ELSE period_start(m.period) - 1 END
+        ) cut
+        """
 
     /// The query of a statistical, data-quality or exploration rule; nil for the others.
     static func statistical(_ rule: SweepRule, scoped: Bool) -> String? {
