@@ -4,7 +4,7 @@
 INSERT INTO rule_config (rule, key, value, description) VALUES
     ('report_mismatch', 'cutoff_days', 1, 'goods declared in the last this-many days of a period may be booked in the next one: their kg is allowed on top of the tolerance (0 turns it off)'),
     ('volume_spike', 'z', 3.5, 'robust z (log scale, median/MAD of the firm''s active months in the trailing 12, seasonally adjusted) from which a month is a spike'),
-    ('volume_spike', 'mean_ratio', 6, 'a spike month is also at least this multiple of the trailing-12-month mean (seasonally adjusted)'),
+    ('volume_spike', 'mean_ratio', 10, 'a spike month is also at least this multiple of the trailing-12-month mean (seasonally adjusted)'),
     ('volume_spike', 'min_active_months', 6, 'active months in the trailing 12 a firm needs before its own history is a baseline'),
     ('volume_spike', 'mad_floor', 0.25, 'smallest MAD (natural-log scale) used, so a very regular firm is not flagged for ordinary noise'),
     ('volume_spike', 'floor_kg', 50, 'materiality floor in kg of pure substance when the substance has no floor_kg:CODE row'),
@@ -28,7 +28,7 @@ INSERT INTO rule_config (rule, key, value, description) VALUES
     ('peer_outlier', 'points', 30, 'score at the threshold; grows with z / threshold up to the cap'),
     ('peer_outlier', 'cap', 3, 'largest multiple of points a peer outlier scores'),
     ('peer_outlier', 'low_confidence_factor', 0.5, 'score multiplier when the peer group had to be widened and still has fewer than min_peers'),
-    ('frequency_spike', 'minus_log10_p', 6, 'shipments in the as-of window are a spike when the Poisson upper tail against the firm''s own rate is at most 10^-this'),
+    ('frequency_spike', 'minus_log10_p', 8, 'shipments in the as-of window are a spike when the Poisson upper tail against the firm''s own rate is at most 10^-this'),
     ('frequency_spike', 'min_shipments', 3, 'fewest shipments in the window for a count spike, and for split shipments'),
     ('frequency_spike', 'split_band', 0.9, 'a shipment is sized just under a control threshold from this fraction of it'),
     ('frequency_spike', 'split_ratio', 3, 'split shipments fire only at this multiple of the firm''s usual number of shipments in that band'),

@@ -2,14 +2,14 @@
 extension RuleThresholds {
     static let statisticalDefaults: [String: [String: Double]] = [
         "volume_spike": [
-            "z": 3.5, "mean_ratio": 6, "min_active_months": 6, "mad_floor": 0.25, "floor_kg": 50, "points": 30, "cap": 3,
+            "z": 3.5, "mean_ratio": 10, "min_active_months": 6, "mad_floor": 0.25, "floor_kg": 50, "points": 30, "cap": 3,
         ],
         "peer_outlier": [
             "z": 2.5, "min_peers": 8, "mad_floor": 0.25, "median_ratio": 3, "new_months": 3, "points": 30, "cap": 3,
             "low_confidence_factor": 0.5,
         ],
         "frequency_spike": [
-            "minus_log10_p": 6, "min_shipments": 3, "split_band": 0.9, "split_ratio": 3, "min_history_days": 90, "split_span_days": 10,
+            "minus_log10_p": 8, "min_shipments": 3, "split_band": 0.9, "split_ratio": 3, "min_history_days": 90, "split_span_days": 10,
             "points": 25, "split_points": 40, "cap": 3,
         ],
         "route_novelty": [

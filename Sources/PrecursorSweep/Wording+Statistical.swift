@@ -52,8 +52,8 @@ extension Wording {
             let origin = h.reference ?? "?"
             let value = "USD " + number(h.observed, places: 2, l), peers = "USD " + number(h.expected, places: 2, l)
             return en
-                ? "Declared unit value of \(name) from \(origin) in \(h.period) is \(value)/kg against \(peers)/kg for other importers (robust z \(stat), threshold ±\(threshold))"
-                : "Đơn giá khai báo của \(name) xuất xứ \(origin) trong tháng \(h.period) là \(value)/kg so với \(peers)/kg của doanh nghiệp khác (z \(stat), ngưỡng ±\(threshold))"
+                ? "Declared unit value of \(name) from \(origin) in \(h.period) is \(value)/kg against \(peers)/kg for importers of that origin (robust z \(stat), threshold ±\(threshold))"
+                : "Đơn giá khai báo của \(name) xuất xứ \(origin) trong tháng \(h.period) là \(value)/kg so với \(peers)/kg của các doanh nghiệp nhập cùng xuất xứ (z \(stat), ngưỡng ±\(threshold))"
         case .unitSlip:
             let line = h.reference ?? "?"
             let ratio = number(h.statistic ?? 0, places: 0, l)

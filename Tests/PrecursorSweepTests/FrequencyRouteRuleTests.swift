@@ -8,9 +8,9 @@ import Testing
     typealias W = SweepWorld
     typealias S = StatisticalWorld
 
-    /// One shipment a month for a year: 1.02 expected in March's 31 days; P(X ≥ 10) = 10^−6.88 fires,
-    /// P(X ≥ 9) = 10^−5.88 does not (threshold 10^−6).
-    @Test(arguments: [(9, false), (10, true)])
+    /// One shipment a month for a year: 1.02 expected in March's 31 days; P(X ≥ 12) = 10^−8.99 fires,
+    /// P(X ≥ 11) = 10^−7.91 does not (threshold 10^−8).
+    @Test(arguments: [(11, false), (12, true)])
     func shipmentCountAgainstTheFirmsOwnRate(count: Int, fires: Bool) async throws {
         let world = try await W.make("count")
         let march = (1...count).map { S.line("F\($0)", String(format: "2026-03-%02d", 2 + 2 * $0), W.firmA, kg: 900) }
@@ -19,7 +19,7 @@ import Testing
         let found = try await world.lastFindings(.frequencySpike)
         #expect(found.map(\.kind) == (fires ? ["count"] : []))
         if fires {
-            #expect(try #require(found.first).reasonEN.hasPrefix("10 shipments of Acetone between 4 Mar 2026 and 22 Mar 2026 against about 1 usual"))
+            #expect(try #require(found.first).reasonEN.hasPrefix("12 shipments of Acetone between 4 Mar 2026 and 26 Mar 2026 against about 1 usual"))
         }
     }
 

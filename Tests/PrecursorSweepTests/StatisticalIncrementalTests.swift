@@ -16,7 +16,7 @@ import Testing
                 S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + S.history("B", W.firmB, from: "2025-03", count: 12, kg: 800))
             try await world.sweep("2026-02-28")
             try await world.declarations([
-                S.line("X1", "2026-03-12", W.firmA, kg: 9000), S.line("X2", "2026-03-13", W.firmB, kg: 800, office: "HAN_AIR", mode: "air"),
+                S.line("X1", "2026-03-12", W.firmA, kg: 12000), S.line("X2", "2026-03-13", W.firmB, kg: 800, office: "HAN_AIR", mode: "air"),
             ])
         }
         let a = try await incremental.sweep("2026-03-31", full: false)

@@ -27,8 +27,8 @@ import Testing
         }
     }
 
-    /// By default a spike is also at least 6× the trailing mean: 5,990 kg against 1,000 kg a month is not, 6,000 kg is.
-    @Test(arguments: [(5990.0, false), (6000.0, true)])
+    /// By default a spike is also at least 10× the trailing mean: 9,990 kg against 1,000 kg a month is not, 10,000 kg is.
+    @Test(arguments: [(9990.0, false), (10000.0, true)])
     func spikeIsAlsoAMultipleOfTheTrailingMean(kg: Double, fires: Bool) async throws {
         let world = try await W.make("spike-ratio")
         try await world.declarations(S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + [S.line("X1", "2026-03-12", W.firmA, kg: kg)])

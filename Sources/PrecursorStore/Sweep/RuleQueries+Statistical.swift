@@ -397,7 +397,8 @@ extension RuleQueries {
     }
 
     /// The firm's declared unit value (USD per kg of pure substance) in the as-of month per substance and origin,
-    /// against other firms' monthly unit values for that substance and origin over the 12 months before: robust z on
+    /// against all importers' monthly unit values for that substance and origin over the 12 months before (one
+    /// median and MAD per group, so the query stays linear in the number of firms): robust z on
     /// a log scale, |z| ≥ `$2`, with at least `$3` peer values (else every origin, kind `low_confidence`), MAD floor
     /// `$4`, and a ratio to the peers' median of at most 1/`$5` or at least `$5`.
     static func valueOutlier(scoped: Bool) -> String {
@@ -417,30 +418,41 @@ extension RuleQueries {
                 SELECT * FROM month_value m
                  WHERE m.month = \(asOfMonth) \(scope(scoped, firm: "m.firm_id", substance: "m.substance_id"))
             ),
-            grouped AS (
-                SELECT c.firm_id, c.substance_id, c.country, g.wide, count(*) AS peers,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY ln(p.unit_value)) AS med
-                  FROM cur c CROSS JOIN (VALUES (false), (true)) g(wide)
-                  JOIN month_value p ON p.substance_id = c.substance_id AND p.firm_id <> c.firm_id
-                   AND p.month < \(asOfMonth) AND (g.wide OR p.country = c.country)
-                 GROUP BY c.firm_id, c.substance_id, c.country, g.wide
+            peer AS (
+                SELECT substance_id, country, ln(unit_value) AS lv FROM month_value WHERE month < \(asOfMonth)
+            ),
+            origin_centre AS (
+                SELECT substance_id, country, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY lv) AS med
+                  FROM peer GROUP BY substance_id, country
+            ),
+            origin_spread AS (
+                SELECT p.substance_id, p.country, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(p.lv - c.med)) AS mad
+                  FROM peer p JOIN origin_centre c USING (substance_id, country)
+                 GROUP BY p.substance_id, p.country
+            ),
+            substance_centre AS (
+                SELECT substance_id, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY lv) AS med
+                  FROM peer GROUP BY substance_id
+            ),
+            substance_spread AS (
+                SELECT p.substance_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(p.lv - c.med)) AS mad
+                  FROM peer p JOIN substance_centre c USING (substance_id)
+                 GROUP BY p.substance_id
             ),
             chosen AS (
-                SELECT DISTINCT ON (firm_id, substance_id, country) * FROM grouped
-                 WHERE peers >= $3::float8 OR wide ORDER BY firm_id, substance_id, country, wide
-            ),
-            spread AS (
-                SELECT c.firm_id, c.substance_id, c.country,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(ln(p.unit_value) - c.med)) AS mad
-                  FROM chosen c JOIN month_value p ON p.substance_id = c.substance_id AND p.firm_id <> c.firm_id
-                   AND p.month < \(asOfMonth) AND (c.wide OR p.country = c.country)
-                 GROUP BY c.firm_id, c.substance_id, c.country
+                SELECT c.*, (oc.n IS NULL OR oc.n < $3::float8) AS wide,
+                       CASE WHEN oc.n >= $3::float8 THEN oc.n ELSE sc.n END AS peers,
+                       CASE WHEN oc.n >= $3::float8 THEN oc.med ELSE sc.med END AS med,
+                       CASE WHEN oc.n >= $3::float8 THEN os.mad ELSE ss.mad END AS mad
+                  FROM cur c
+                  LEFT JOIN origin_centre oc USING (substance_id, country)
+                  LEFT JOIN origin_spread os USING (substance_id, country)
+                  JOIN substance_centre sc USING (substance_id)
+                  JOIN substance_spread ss USING (substance_id)
             ),
             scored AS (
-                SELECT c.*, ch.wide, ch.peers, exp(ch.med) AS peer_value,
-                       (ln(c.unit_value) - ch.med) / (1.4826 * greatest(s.mad, $4::float8)) AS z
-                  FROM cur c JOIN chosen ch USING (firm_id, substance_id, country) JOIN spread s USING (firm_id, substance_id, country)
-                 WHERE ch.peers >= 3
+                SELECT x.*, exp(x.med) AS peer_value, (ln(x.unit_value) - x.med) / (1.4826 * greatest(x.mad, $4::float8)) AS z
+                  FROM chosen x WHERE x.peers >= 3
             ),
             fired AS (
                 SELECT * FROM scored x
