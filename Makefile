@@ -1,7 +1,7 @@
 # Precursor Registry. `make demo` and `make test` work on a fresh machine (they install PostgreSQL when missing).
 SWIFT ?= swift
 
-.PHONY: all build release deps test demo bench bench-api bench-ingest bench-queue bench-sweep fuzz-api lint format clean
+.PHONY: all build release deps test demo eval bench bench-api bench-ingest bench-queue bench-sweep fuzz-api lint format clean
 
 all: build
 
@@ -20,9 +20,15 @@ test: deps
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-8} scripts/fuzz-api.sh
 	$(SWIFT) test
 
-## Builds release, starts precursord on its embedded PostgreSQL, seeds reference data, serves until Ctrl-C.
+## Builds release, starts precursord on its embedded PostgreSQL, seeds reference data, loads and sweeps a generated
+## world, prints the riskiest firms, serves until Ctrl-C.
 demo: deps
 	@scripts/demo.sh
+
+## Detection quality of the sweep rules on generated worlds (5 seeds x 300 firms x 24 months, monthly sweeps) against
+## two naive baselines; see scripts/eval.sh for the knobs.
+eval: deps
+	@scripts/eval.sh
 
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
 bench: deps bench-ingest bench-queue bench-api bench-sweep

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: builds release, starts precursord on its embedded PostgreSQL, loads the reference data and keeps the
-# daemon serving until Ctrl-C (which stops the daemon and its PostgreSQL).
+# `make demo`: builds release, starts precursord on its embedded PostgreSQL, loads the reference data and a generated
+# demo world, sweeps it, prints the riskiest firms with their reasons and keeps the daemon serving until Ctrl-C
+# (which stops the daemon and its PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release
@@ -33,6 +34,22 @@ until "$BIN/precursorctl" admin db status >/dev/null 2>&1; do
 done
 
 "$BIN/precursorctl" admin db seed
+
+# A synthetic world (issue #6): 300 firms over the 24 months before the current one, fixed seed, loaded through the
+# importers; then monthly sweeps as of each of the last six month ends (the statistical rules judge the as-of month)
+# and the riskiest firms with their reasons. Loading twice changes nothing (the importers are idempotent).
+DEMO_FIRMS=${DEMO_FIRMS:-300} DEMO_MONTHS=${DEMO_MONTHS:-24} DEMO_SEED=${DEMO_SEED:-2026}
+WORLD="$PRECURSOR_DATA_DIR/demo-world"
+END=$(date -u -d "$(date -u +%Y-%m-01) -1 day" +%Y-%m)
+"$BIN/precursorctl" admin demo generate --firms "$DEMO_FIRMS" --months "$DEMO_MONTHS" --seed "$DEMO_SEED" --end "$END" --out "$WORLD"
+"$BIN/precursorctl" admin demo load "$WORLD"
+for back in 5 4 3 2 1 0; do
+  AS_OF=$(date -u -d "$(date -u -d "$END-01 -$back month +1 month" +%Y-%m-01) -1 day" +%F)
+  "$BIN/precursorctl" admin sweep run --full --as-of "$AS_OF" --top 0
+done
+echo
+echo "Riskiest firms (sum of the three strongest open alerts, x1.25 on a hot route):"
+"$BIN/precursorctl" admin firms risk --top 10
 cat <<TXT
 
   Precursor Registry demo is running.

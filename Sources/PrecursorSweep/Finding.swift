@@ -20,7 +20,8 @@ public struct Finding: Sendable, Equatable, Codable {
             threshold: hit.threshold.rounded(toPlaces: 3), score: score.rounded(toPlaces: 3), severity: severity.rawValue,
             firstDate: hit.firstDate?.description, lastDate: hit.lastDate?.description, reference: hit.reference,
             referenceDate: hit.referenceDate?.description, records: hit.records, sources: hit.sources,
-            hotRoute: hit.hotRoute, reasonEN: reasonEN, reasonVI: reasonVI, dedupeKey: dedupeKey)
+            hotRoute: hit.hotRoute, reasonEN: reasonEN, reasonVI: reasonVI, dedupeKey: dedupeKey,
+            statistic: hit.statistic?.rounded(toPlaces: 3))
     }
 
     /// The JSON shape of a finding's evidence (snake_case keys).
@@ -44,12 +45,14 @@ public struct Finding: Sendable, Equatable, Codable {
         public var reasonEN: String
         public var reasonVI: String
         public var dedupeKey: String
+        /// The statistical rules' test statistic (see `RuleHit.statistic`).
+        public var statistic: Double? = nil
 
         enum CodingKeys: String, CodingKey {
             case rule, kind, period, direction, threshold, score, severity, reference, records, sources
             case observedKg = "observed_kg", expectedKg = "expected_kg", firstDate = "first_date", lastDate = "last_date"
             case referenceDate = "reference_date", hotRoute = "hot_route", reasonEN = "reason_en", reasonVI = "reason_vi"
-            case dedupeKey = "dedupe_key"
+            case dedupeKey = "dedupe_key", statistic
         }
     }
 }

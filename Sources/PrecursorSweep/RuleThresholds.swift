@@ -10,11 +10,11 @@ public struct RuleThresholds: Sendable, Equatable, Codable {
         "unlicensed_import": ["points": 100],
         "licence_invalid": ["points": 90],
         "licence_overdrawn": ["critical_ratio": 1.0, "warning_ratio": 0.9, "points": 80, "warning_points": 15],
-        "report_mismatch": ["tolerance_pct": 5, "floor_kg": 1, "points": 20, "cap": 5],
+        "report_mismatch": ["tolerance_pct": 5, "floor_kg": 1, "points": 20, "cap": 5, "cutoff_days": 1],
         "balance_gap": ["tolerance_pct": 2, "floor_kg": 1, "points": 15, "cap": 5],
         "missing_report": ["points": 10, "movement_factor": 2, "lookback_months": 12],
         "policy": ["realert_ratio": 1.5],
-    ]
+    ].merging(statisticalDefaults) { current, _ in current }
 
     public init(_ rows: [(rule: String, key: String, value: Double)] = []) {
         values = Self.defaults

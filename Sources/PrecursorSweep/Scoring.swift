@@ -25,6 +25,9 @@ public enum Scoring {
         case .missingReport:
             let moved = hit.records > 0
             return (t[hit.rule, "points"] * (moved ? t[hit.rule, "movement_factor"] : 1), moved ? .medium : .low)
+        case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .negativeStock,
+            .exploration:
+            return statisticalScore(hit, t)
         }
     }
 

@@ -127,11 +127,18 @@ public struct SweepRunner: Sendable {
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
         timings["month_table"] = (clock.now - monthStart).seconds
+        let statisticalStart = clock.now
+        try await store.buildStatisticalTables(asOf: request.asOf)
+        timings["statistical_tables"] = (clock.now - statisticalStart).seconds
 
         var findings: [Finding] = []
         for rule in SweepRule.allCases {
             let ruleStart = clock.now
-            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: Self.parameters(rule, thresholds))
+            var parameters = Self.parameters(rule, thresholds)
+            if rule == .exploration {
+                parameters = Self.explorationParameters(thresholds, sweepID: sweepID, scheduledFull: request.kind == .scheduled && scope == .full)
+            }
+            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: parameters)
             findings += hits.map { Scoring.finding(for: $0, thresholds: thresholds) }
             timings[rule.rawValue] = (clock.now - ruleStart).seconds
         }
@@ -169,8 +176,12 @@ public struct SweepRunner: Sendable {
         switch rule {
         case .unlicensedImport, .licenceInvalid: []
         case .licenceOverdrawn: [t[rule, "critical_ratio"], t[rule, "warning_ratio"]]
-        case .reportMismatch, .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
+        case .reportMismatch: [t[rule, "tolerance_pct"], t[rule, "floor_kg"], t[rule, "cutoff_days"]]
+        case .balanceGap: [t[rule, "tolerance_pct"], t[rule, "floor_kg"]]
         case .missingReport: [t[rule, "lookback_months"]]
+        case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .negativeStock,
+            .exploration:
+            statisticalParameters(rule, t)
         }
     }
 }

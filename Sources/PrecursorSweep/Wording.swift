@@ -67,6 +67,9 @@ public enum Wording {
             return l == .en
                 ? "The report for \(h.period) was due on \(due) and has not been filed\(moved)"
                 : "Báo cáo kỳ \(h.period) đến hạn ngày \(due) nhưng chưa nộp\(moved)"
+        case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .negativeStock,
+            .exploration:
+            return statisticalSentence(h, l)
         }
     }
 

@@ -7,14 +7,32 @@ public enum SweepRule: String, Sendable, CaseIterable, Codable, Comparable {
     case reportMismatch = "report_mismatch"
     case balanceGap = "balance_gap"
     case missingReport = "missing_report"
+    case volumeSpike = "volume_spike"
+    case peerOutlier = "peer_outlier"
+    case frequencySpike = "frequency_spike"
+    case routeNovelty = "route_novelty"
+    case valueOutlier = "value_outlier"
+    case unitSlip = "unit_slip"
+    case negativeStock = "negative_stock"
+    case exploration
 
-    /// The alert family: `licence` or `reconciliation` for these rules.
+    /// The alert family: `licence`, `reconciliation`, `volume`, `route`, `value`, `data_quality` (its own queue,
+    /// not the risk queue) or `exploration` (a random slice of firms queued for a look).
     public var family: String {
         switch self {
         case .unlicensedImport, .licenceInvalid, .licenceOverdrawn: "licence"
         case .reportMismatch, .balanceGap, .missingReport: "reconciliation"
+        case .volumeSpike, .peerOutlier, .frequencySpike: "volume"
+        case .routeNovelty: "route"
+        case .valueOutlier: "value"
+        case .unitSlip, .negativeStock: "data_quality"
+        case .exploration: "exploration"
         }
     }
+
+    /// Whether the rule is one of the statistical, data-quality or exploration rules of
+    /// `RuleQueries+Statistical` (evaluated for the as-of month).
+    public var isStatistical: Bool { rank >= SweepRule.volumeSpike.rank }
 
     /// Order of precedence when two findings of one alert score the same: licence rules first.
     var rank: Int { Self.allCases.firstIndex(of: self)! }
@@ -70,12 +88,16 @@ public struct RuleHit: Sendable, Equatable, Codable {
     public var sources: SourceRecords
     /// Whether any movement went through a hot-route customs office.
     public var hotRoute: Bool
+    /// The test statistic of a statistical rule: robust z (volume, peers, value), −log10 p (shipment counts), the
+    /// route weight (route novelty), the ratio to the usual line (unit slips); nil for the other rules.
+    public var statistic: Double?
 
     public init(
         rule: SweepRule, kind: String, firmID: Int64, taxCode: String, firmName: String, substanceID: Int32?,
         substanceCode: String?, substanceNameEN: String?, substanceNameVI: String?, period: String, direction: String?,
         observed: Double, expected: Double, threshold: Double, firstDate: CivilDate? = nil, lastDate: CivilDate? = nil,
-        reference: String? = nil, referenceDate: CivilDate? = nil, records: Int, sources: SourceRecords, hotRoute: Bool
+        reference: String? = nil, referenceDate: CivilDate? = nil, records: Int, sources: SourceRecords, hotRoute: Bool,
+        statistic: Double? = nil
     ) {
         self.rule = rule
         self.kind = kind
@@ -98,6 +120,7 @@ public struct RuleHit: Sendable, Equatable, Codable {
         self.records = records
         self.sources = sources
         self.hotRoute = hotRoute
+        self.statistic = statistic
     }
 
     /// Identifies the evidence across sweeps: the same facts give the same key, so a closed alert's evidence is
@@ -109,6 +132,9 @@ public struct RuleHit: Sendable, Equatable, Codable {
         case .licenceInvalid: parts += [reference ?? "-", period]
         case .balanceGap: parts += [reference ?? "-", period]
         case .unlicensedImport, .reportMismatch, .missingReport: parts.append(period)
+        case .negativeStock: parts += [reference ?? "-", period]
+        case .volumeSpike, .peerOutlier, .frequencySpike, .routeNovelty, .valueOutlier, .unitSlip, .exploration:
+            parts += [period, reference ?? "-"]
         }
         return parts.joined(separator: ":")
     }

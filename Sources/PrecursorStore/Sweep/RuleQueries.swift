@@ -238,7 +238,7 @@ enum RuleQueries {
                  WHERE abs(x.declared - x.reported) > greatest($2::float8::numeric / 100 * greatest(x.declared, x.reported), $3::float8::numeric)
             )
             SELECT 'report_mismatch' AS rule, m.direction AS kind, m.firm_id, m.substance_id, m.period, m.direction,
-                   m.reported AS observed, m.declared AS expected, m.tolerance AS threshold, m.first_date, m.last_date,
+                   m.reported AS observed, m.declared AS expected, m.tolerance + cut.kg AS threshold, m.first_date, m.last_date,
                    NULL::text AS reference, NULL::date AS reference_date,
                    cardinality(m.ids) + coalesce(cardinality(refs.list), 0) AS records,
                    coalesce(refs.list, '{}') AS declarations, '{}'::text[] AS licences, m.ids AS reports, m.hot_route
@@ -251,6 +251,8 @@ enum RuleQueries {
                          AND d.declared_on BETWEEN period_start(m.period) AND least(period_end(m.period), $1::date)
                        ORDER BY d.declared_on, d.declaration_no, d.line_no LIMIT 20) z
               ) refs ON true
+              \(mismatchCutOff)
+             WHERE abs(m.declared - m.reported) > m.tolerance + cut.kg
             """)
     }
 

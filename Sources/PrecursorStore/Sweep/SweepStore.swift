@@ -148,6 +148,11 @@ public struct SweepStore: Sendable {
         case .reportMismatch: sql = RuleQueries.mismatch(scoped: scoped)
         case .balanceGap: sql = RuleQueries.balance(scoped: scoped)
         case .missingReport: sql = RuleQueries.missing()
+        default:
+            guard let statistical = RuleQueries.statistical(rule, scoped: scoped) else {
+                throw StoreError.configuration("no query for sweep rule \(rule.rawValue)")
+            }
+            sql = statistical
         }
         var binds = PostgresBindings()
         binds.append(asOf.description)
@@ -172,6 +177,6 @@ public struct SweepStore: Sendable {
             sources: SourceRecords(
                 declarations: try c[19].decode([String]?.self) ?? [], licences: try c[20].decode([String]?.self) ?? [],
                 reports: try c[21].decode([Int64]?.self) ?? []),
-            hotRoute: try c[22].decode(Bool?.self) ?? false)
+            hotRoute: try c[22].decode(Bool?.self) ?? false, statistic: c.count > 23 ? try c[23].decode(Double?.self) : nil)
     }
 }

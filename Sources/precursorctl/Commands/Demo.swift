@@ -6,7 +6,7 @@ import PrecursorStore
 /// `precursorctl admin demo …`: synthetic data for trying out and tuning the sweeps.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Synthetic demo data.", subcommands: [Generate.self])
+        abstract: "Synthetic demo data.", subcommands: [Generate.self, Load.self])
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
