@@ -115,7 +115,8 @@ actor Cluster {
         try? FileManager.default.removeItem(atPath: folder)
         var options = EmbeddedPostgres.Options(dataDirectory: folder)
         options.durable = false
-        options.settings = ["max_connections": "200"]
+        // Swift Testing runs every test at once; each holds a small pool (daemons under test hold up to 20).
+        options.settings = ["max_connections": "800"]
         let cluster = try EmbeddedPostgres(options: options, logger: TestDatabase.logger)
         try cluster.start()
         runningCluster = cluster
