@@ -30,10 +30,6 @@ public enum SweepRule: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
-    /// Whether the rule is one of the statistical, data-quality or exploration rules of
-    /// `RuleQueries+Statistical` (evaluated for the as-of month).
-    public var isStatistical: Bool { rank >= SweepRule.volumeSpike.rank }
-
     /// Order of precedence when two findings of one alert score the same: licence rules first.
     var rank: Int { Self.allCases.firstIndex(of: self)! }
 
