@@ -67,7 +67,7 @@ SELECT setseed(0.7);
 INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, direction, customs_office_id, transport_mode,
                               country, hs_code, substance_id, quantity, unit, concentration_pct, kg_pure, licence_no,
                               licence_id, value_usd)
-SELECT d.firm_id, 'NEW' || g, 1, DATE '$AS_OF' - (g % 28), 'import', d.customs_office_id, 'sea', 'CN', d.hs_code,
+SELECT d.firm_id, 'NEW' || g, 1, DATE '$AS_OF' - (g % 28), 'import', d.customs_office_id, d.transport_mode, d.country, d.hs_code,
        d.substance_id, d.quantity, 'KGM', 100, d.kg_pure, l.licence_no, l.id, d.value_usd
   FROM generate_series(1, $NEW) g
   JOIN declaration_line d ON d.id = 1 + (g * 7919) % $LINES
