@@ -242,7 +242,7 @@ extension RuleQueries {
 
     /// Shipments (import declarations) in the as-of window — the as-of month, or the last 30 days if longer —
     /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a
-    /// year: Poisson upper tail p ≤ 10^−`$2`, at least `$3` shipments and at least `$6` days of history (`count`);
+    /// year: Poisson upper tail p ≤ 10^−`$2` (summed directly, ln k! by Stirling's series, so tiny p stay exact), at least `$3` shipments and at least `$6` days of history (`count`);
     /// or at least `$3` shipments each between `$4` × and 1 × the substance's control threshold (`rule_config`
     /// `frequency_spike`/`control_kg:CODE`), declared within `$7` days of each other, and at least `$5` × the
     /// firm's usual number of such shipments (`split`).
@@ -294,9 +294,10 @@ extension RuleQueries {
                   LEFT JOIN prior p USING (firm_id, substance_id)
             ),
             tested AS (
-                SELECT r.*, (SELECT -log(greatest(1e-300, 1 - sum(exp(-r.lambda + k * ln(r.lambda)
-                                    - (SELECT coalesce(sum(ln(i)), 0) FROM generate_series(1, k) i)))))
-                               FROM generate_series(0, r.n::int - 1) k) AS minus_log_p
+                SELECT r.*, (SELECT -log(greatest(1e-300, sum(exp(greatest(-700, -r.lambda + k * ln(r.lambda)
+                                    - CASE WHEN k = 0 THEN 0 ELSE k * ln(k) - k + 0.5 * ln(2 * pi() * k) + 1.0 / (12 * k)
+                                                                  - 1.0 / (360 * k ^ 3) END)))))
+                               FROM generate_series(r.n::int, r.n::int + 150) k) AS minus_log_p
                   FROM rate r WHERE r.n >= $3::float8
             ),
             counted AS (
