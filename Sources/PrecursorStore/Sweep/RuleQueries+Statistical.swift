@@ -10,6 +10,9 @@ extension RuleQueries {
     /// The first day of the as-of month.
     static let asOfMonth = "date_trunc('month', $1::date)::date"
 
+    /// The first day of the shipment-count window: the as-of month, or the last 30 days if longer.
+    static let windowStart = "least($1::date - 29, date_trunc('month', $1::date)::date)"
+
     /// Like `wrap`, with the statistic as a last column.
     static func wrapStatistical(_ inner: String) -> String {
         """
@@ -239,61 +242,62 @@ extension RuleQueries {
 
     /// Shipments (import declarations) in the as-of window — the as-of month, or the last 30 days if longer —
     /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a
-    /// year: Poisson upper tail p ≤ 10^−`$2`, at least `$3` shipments and at least `$6` days of history (`count`);
+    /// year: Poisson upper tail p ≤ 10^−`$2` (summed directly, ln k! by Stirling's series, so tiny p stay exact), at least `$3` shipments and at least `$6` days of history (`count`);
     /// or at least `$3` shipments each between `$4` × and 1 × the substance's control threshold (`rule_config`
     /// `frequency_spike`/`control_kg:CODE`), declared within `$7` days of each other, and at least `$5` × the
     /// firm's usual number of such shipments (`split`).
     static func frequencySpike(scoped: Bool) -> String {
         wrapStatistical(
             """
-            WITH bounds AS (SELECT least($1::date - 29, \(asOfMonth)) AS start),
-            shipment AS (
+            WITH shipment AS (
                 SELECT d.firm_id, d.substance_id, d.declaration_no, min(d.declared_on) AS declared_on,
                        sum(d.kg_pure)::float8 AS kg, bool_or(o.hot_route) AS hot_route,
                        min(d.declaration_no || '/' || d.line_no) AS ref
                   FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
                  WHERE d.direction = 'import' AND d.declared_on <= $1::date
-                   AND d.declared_on >= (SELECT start FROM bounds) - interval '12 months'
+                   AND d.declared_on >= \(windowStart) - interval '12 months'
                  GROUP BY d.firm_id, d.substance_id, d.declaration_no
+            ),
+            banded AS MATERIALIZED (
+                SELECT s.*, rc.value::float8 AS control_kg,
+                       coalesce(s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8, false) AS in_band,
+                       s.declared_on >= \(windowStart) AS in_window
+                  FROM shipment s
+                  JOIN substance su ON su.id = s.substance_id
+                  LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
             ),
             window_ AS (
                 SELECT s.firm_id, s.substance_id, count(*) AS n, min(s.declared_on) AS first_date,
                        max(s.declared_on) AS last_date, bool_or(s.hot_route) AS hot_route,
                        (array_agg(s.ref ORDER BY s.declared_on, s.ref))[1:20] AS refs,
-                       count(*) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8) AS split_n,
-                       max(s.declared_on) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8)
-                       - min(s.declared_on) FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8) AS split_span,
-                       max(rc.value::float8) AS control_kg,
-                       (array_agg(s.ref ORDER BY s.declared_on, s.ref)
-                            FILTER (WHERE s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8))[1:20] AS split_refs
-                  FROM shipment s
-                  JOIN substance su ON su.id = s.substance_id
-                  LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
-                 WHERE s.declared_on >= (SELECT start FROM bounds)
-                   \(scope(scoped, firm: "s.firm_id", substance: "s.substance_id"))
+                       count(*) FILTER (WHERE s.in_band) AS split_n,
+                       max(s.declared_on) FILTER (WHERE s.in_band) - min(s.declared_on) FILTER (WHERE s.in_band) AS split_span,
+                       max(s.control_kg) AS control_kg,
+                       (array_agg(s.ref ORDER BY s.declared_on, s.ref) FILTER (WHERE s.in_band))[1:20] AS split_refs
+                  FROM banded s
+                 WHERE s.in_window \(scope(scoped, firm: "s.firm_id", substance: "s.substance_id"))
                  GROUP BY s.firm_id, s.substance_id
             ),
-            exposure AS (
-                SELECT w.firm_id, w.substance_id,
-                       (SELECT start FROM bounds)::date - greatest(fi.first_month, ((SELECT start FROM bounds) - interval '12 months')::date) AS days
-                  FROM window_ w JOIN sweep_stat_first fi USING (firm_id, substance_id)
+            prior AS (
+                SELECT firm_id, substance_id, count(*) AS n, count(*) FILTER (WHERE in_band) AS split_n
+                  FROM banded WHERE NOT in_window GROUP BY firm_id, substance_id
             ),
             rate AS (
                 SELECT w.*, e.days,
-                       greatest(count(p.*)::float8 / greatest(e.days, 1), 1.0 / 365) * ($1::date - (SELECT start FROM bounds) + 1) AS lambda,
-                       greatest(count(p.*) FILTER (WHERE p.kg >= $4::float8 * w.control_kg AND p.kg < w.control_kg)::float8
-                                / greatest(e.days, 1), 1.0 / 365) * ($1::date - (SELECT start FROM bounds) + 1) AS split_lambda
+                       greatest(coalesce(p.n, 0)::float8 / greatest(e.days, 1), 1.0 / 365) * ($1::date - \(windowStart) + 1) AS lambda,
+                       greatest(coalesce(p.split_n, 0)::float8 / greatest(e.days, 1), 1.0 / 365)
+                           * ($1::date - \(windowStart) + 1) AS split_lambda
                   FROM window_ w
-                  JOIN exposure e USING (firm_id, substance_id)
-                  LEFT JOIN shipment p ON p.firm_id = w.firm_id AND p.substance_id = w.substance_id
-                                      AND p.declared_on < (SELECT start FROM bounds)
-                 GROUP BY w.firm_id, w.substance_id, w.n, w.first_date, w.last_date, w.hot_route, w.refs, w.split_n,
-                          w.split_span, w.control_kg, w.split_refs, e.days
+                  JOIN (SELECT fi.firm_id, fi.substance_id,
+                               \(windowStart) - greatest(fi.first_month, (\(windowStart) - interval '12 months')::date) AS days
+                          FROM sweep_stat_first fi) e USING (firm_id, substance_id)
+                  LEFT JOIN prior p USING (firm_id, substance_id)
             ),
             tested AS (
-                SELECT r.*, (SELECT -log(greatest(1e-300, 1 - sum(exp(-r.lambda + k * ln(r.lambda)
-                                    - (SELECT coalesce(sum(ln(i)), 0) FROM generate_series(1, k) i)))))
-                               FROM generate_series(0, r.n::int - 1) k) AS minus_log_p
+                SELECT r.*, (SELECT -log(greatest(1e-300, sum(exp(greatest(-700, -r.lambda + k * ln(r.lambda)
+                                    - CASE WHEN k = 0 THEN 0 ELSE k * ln(k) - k + 0.5 * ln(2 * pi() * k) + 1.0 / (12 * k)
+                                                                  - 1.0 / (360 * k ^ 3) END)))))
+                               FROM generate_series(r.n::int, r.n::int + 150) k) AS minus_log_p
                   FROM rate r WHERE r.n >= $3::float8
             ),
             counted AS (
