@@ -33,7 +33,7 @@ eval: deps
 ## Runs every benchmark that exists, each printing ratios against a baseline measured in the same run.
 bench: deps bench-ingest bench-queue bench-api bench-sweep
 
-## wrk against the alerts listing on a release build; req/s and p99 against /health/live measured in the same run.
+## wrk against the alerts listing and report submit on a release build; req/s and p99 against /health/live measured in the same run.
 bench-api: deps
 	@scripts/bench-api.sh
 
