@@ -106,6 +106,26 @@ import Testing
         #expect(open.contains { $0[0] == W.firmA && $0[3] == "licence_overdrawn" })
     }
 
+    /// A report alone (no new declaration) is in an incremental sweep's scope through its firm-months.
+    @Test func aReportAloneReachesTheIncrementalSweep() async throws {
+        let incremental = try await W.make("repincr")
+        let full = try await W.make("repfull")
+        for world in [incremental, full] {
+            try await Self.base(world)
+            try await world.sweep("2026-04-30")
+            // Used 300 kg it never had: the report does not balance and its stock goes negative.
+            try await world.reports(["\(W.firmA),2026-04,,ACETONE,0,0,0,0,300,0,0,0,0,"])
+        }
+        let a = try await incremental.sweep("2026-04-30", full: false)
+        let b = try await full.sweep("2026-04-30", full: true)
+        #expect(a.scope == .incremental)
+        #expect(a.alertCount == b.alertCount)
+        let open = try await incremental.openAlerts()
+        #expect(open == (try await full.openAlerts()))
+        #expect(open.contains { $0[0] == W.firmA && $0[3] == "balance_gap" })
+        #expect(open.contains { $0[0] == W.firmA && $0[3] == "negative_stock" })
+    }
+
     @Test func aSweepKilledMidwayLeavesNothing() async throws {
         let world = try await W.make("rollback")
         try await Self.base(world)

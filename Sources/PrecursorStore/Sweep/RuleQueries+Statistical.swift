@@ -256,6 +256,7 @@ extension RuleQueries {
                   FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
                  WHERE d.direction = 'import' AND d.declared_on <= $1::date
                    AND d.declared_on >= \(windowStart) - interval '12 months'
+                   \(scope(scoped, firm: "d.firm_id", substance: "d.substance_id"))
                  GROUP BY d.firm_id, d.substance_id, d.declaration_no
             ),
             banded AS MATERIALIZED (
@@ -528,7 +529,7 @@ extension RuleQueries {
                    '{}'::text[] AS declarations, '{}'::text[] AS licences, ARRAY[c.id] AS reports, false AS hot_route,
                    NULL::float8 AS statistic
               FROM computed c LEFT JOIN facility fa ON fa.id = c.facility_id
-             WHERE c.stock < -c.tolerance \(scope(scoped, firm: "c.firm_id", substance: "c.substance_id"))
+             WHERE c.stock < -c.tolerance
             """)
     }
 
