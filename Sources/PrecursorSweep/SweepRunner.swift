@@ -51,6 +51,7 @@ public struct SweepRunner: Sendable {
             return try await database.client.withConnection { connection in
                 try await locked(connection, wait: wait) {
                     let store = SweepStore(connection: connection, logger: logger)
+                    try await store.refreshStatistics()
                     let watermark = try await store.dataWatermark()
                     return try await transaction(connection) {
                         try await sweep(request, store: store, watermark: watermark, started: started)
