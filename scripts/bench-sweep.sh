@@ -56,7 +56,7 @@ seconds() { python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 print("  per rule: " + ", ".join("%s %.2f s" % kv for kv in sorted(r["rule_seconds"].items())), file=sys.stderr)
-print("%.2f %d %d %s" % (r["seconds"], sum(r["findings"].values()), sum(r["alerts"].values()), r.get("pairs") or "-"))'; }
+print("%.2f %d %d %s" % (r["seconds"], sum(r["findings"].values()), sum(r["alerts"].values()), r.get("scope_entries") or "-"))'; }
 
 read -r FULL FULL_FINDINGS FULL_ALERTS _ < <("$CTL" admin sweep run --full --as-of "$AS_OF" --format json | seconds)
 echo "full sweep:        ${FULL} s  ($FULL_FINDINGS findings, $FULL_ALERTS alerts raised)"

@@ -34,7 +34,7 @@ extension APIHandler {
                     .init(
                         id: report.id, scope: .init(rawValue: report.scope.rawValue)!,
                         requestedScope: .init(rawValue: report.requestedScope.rawValue)!, asOf: report.asOf,
-                        seconds: report.seconds, scopeEntries: report.pairs,
+                        seconds: report.seconds, scopeEntries: report.scopeEntries,
                         findings: .init(additionalProperties: report.findings),
                         alerts: .init(additionalProperties: report.alerts),
                         outcomes: .init(additionalProperties: report.outcomes)))))

@@ -32,8 +32,8 @@ public struct SweepReport: Sendable, Codable {
     public var asOf: String
     public var startedAt: Date
     public var seconds: Double
-    /// (firm, substance) pairs examined by an incremental sweep.
-    public var pairs: Int?
+    /// What an incremental sweep examined: pair-months, whole pairs and firm-months (`sweep_scope` rows).
+    public var scopeEntries: Int?
     /// Findings per rule.
     public var findings: [String: Int]
     /// Alerts raised per rule (of the alert's strongest finding).
@@ -46,7 +46,7 @@ public struct SweepReport: Sendable, Codable {
     public var top: [Raised]
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, scope, requestedScope = "requested_scope", asOf = "as_of", startedAt = "started_at", seconds, pairs
+        case id, kind, scope, requestedScope = "requested_scope", asOf = "as_of", startedAt = "started_at", seconds, scopeEntries = "scope_entries"
         case findings, alerts, outcomes, ruleSeconds = "rule_seconds", top
     }
 
@@ -59,15 +59,15 @@ public struct SweepReport: Sendable, Codable {
             var findings: [String: Int]
             var alerts: [String: Int]
             var outcomes: [String: Int]
-            var pairs: Int?
+            var scopeEntries: Int?
             var seconds: Double
             var ruleSeconds: [String: Double]
-            enum CodingKeys: String, CodingKey { case findings, alerts, outcomes, pairs, seconds, ruleSeconds = "rule_seconds" }
+            enum CodingKeys: String, CodingKey { case findings, alerts, outcomes, scopeEntries = "scope_entries", seconds, ruleSeconds = "rule_seconds" }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let counts = Counts(
-            findings: findings, alerts: alerts, outcomes: outcomes, pairs: pairs, seconds: seconds.rounded(toPlaces: 3),
+            findings: findings, alerts: alerts, outcomes: outcomes, scopeEntries: scopeEntries, seconds: seconds.rounded(toPlaces: 3),
             ruleSeconds: ruleSeconds.mapValues { $0.rounded(toPlaces: 3) })
         return String(decoding: try encoder.encode(counts), as: UTF8.self)
     }

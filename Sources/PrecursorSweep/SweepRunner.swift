@@ -113,12 +113,12 @@ public struct SweepRunner: Sendable {
             return nil
         }
         let thresholds = RuleThresholds(try await store.thresholds())
-        var scope = request.scope, pairs: Int?
+        var scope = request.scope, scopeEntries: Int?
         if scope == .incremental {
             if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
                 !(try await store.thresholdsChanged(since: previous.dataWatermark))
             {
-                pairs = try await store.buildScope(since: previous, asOf: request.asOf)
+                scopeEntries = try await store.buildScope(since: previous, asOf: request.asOf)
             } else {
                 scope = .full
             }
@@ -150,7 +150,7 @@ public struct SweepRunner: Sendable {
 
         var report = SweepReport(
             id: sweepID, kind: request.kind, scope: scope, requestedScope: request.scope, asOf: request.asOf.description,
-            startedAt: started, seconds: 0, pairs: pairs, findings: [:], alerts: [:], outcomes: outcome.outcomes,
+            startedAt: started, seconds: 0, scopeEntries: scopeEntries, findings: [:], alerts: [:], outcomes: outcome.outcomes,
             ruleSeconds: timings, top: outcome.top)
         for finding in findings { report.findings[finding.rule.rawValue, default: 0] += 1 }
         for (rule, count) in outcome.alertsByRule { report.alerts[rule] = count }

@@ -99,7 +99,7 @@ import Testing
         #expect(b.scope == .full)
         // Only what changed was examined: April of firm A's acetone, May of firm C's ephedrine, and firm A's
         // April report (its period and the month after, for continuity); firm B not at all.
-        #expect(a.pairs == 4)
+        #expect(a.scopeEntries == 4)
         #expect(a.alertCount == b.alertCount)
         let open = try await incremental.openAlerts()
         #expect(open == (try await full.openAlerts()))

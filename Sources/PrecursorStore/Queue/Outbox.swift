@@ -49,23 +49,14 @@ public enum Outbox {
     public static func raiseAlert(
         _ raise: AlertRaise, on connection: PostgresConnection, topic: String? = nil, now: Date? = nil, logger: Logger
     ) async throws -> RaisedAlert {
-        let rows = try await connection.rows(
-            """
-            SELECT alert_id, message_id, raise_count
-              FROM queue_raise_alert(\(raise.firmID), \(raise.substanceID), \(raise.ruleFamily), \(raise.rule),
-                                     \(raise.severity), \(raise.score)::numeric, \(raise.payload)::jsonb,
-                                     \(raise.evidenceKey), \(topic), coalesce(\(now)::timestamptz, now()))
-            """,
-            logger: logger)
-        let (alert, message, count) = try rows[0].decode((Int64, Int64, Int32).self)
-        return RaisedAlert(alertID: alert, messageID: message, raiseCount: Int(count))
+        try await raiseAlerts([raise], on: connection, topic: topic, now: now, logger: logger)[0]
     }
 
     /// Raises many alerts in one statement (one round trip), each as `raiseAlert` would, in the caller's
     /// transaction; results come back in the order given. The raises must be for distinct (firm, substance,
     /// family) groups.
     public static func raiseAlerts(
-        _ raises: [AlertRaise], on connection: PostgresConnection, logger: Logger
+        _ raises: [AlertRaise], on connection: PostgresConnection, topic: String? = nil, now: Date? = nil, logger: Logger
     ) async throws -> [RaisedAlert] {
         guard !raises.isEmpty else { return [] }
         let rows = try await connection.rows(
@@ -75,7 +66,7 @@ public enum Outbox {
                           \(raises.map(\.rule)), \(raises.map(\.severity)), \(raises.map(\.score)), \(raises.map(\.payload)),
                           \(raises.map(\.evidenceKey))) WITH ORDINALITY AS x(f, s, fam, rule, sev, score, payload, key, n)
              CROSS JOIN LATERAL queue_raise_alert(x.f, nullif(x.s, 0), x.fam, x.rule, x.sev, x.score::numeric,
-                                                  x.payload::jsonb, x.key, NULL::text, now()) r
+                                                  x.payload::jsonb, x.key, \(topic), coalesce(\(now)::timestamptz, now())) r
              ORDER BY x.n
             """,
             logger: logger)

@@ -11,10 +11,6 @@ enum RuleQueries {
         scoped ? "AND (\(firm), \(substance)) IN (SELECT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL)" : ""
     }
 
-    static func firmScope(_ scoped: Bool, firm: String) -> String {
-        scoped ? "AND \(firm) IN (SELECT DISTINCT firm_id FROM sweep_scope)" : ""
-    }
-
     /// The declaration lines a line rule examines, as a FROM item aliased `d`: all of them, or in an incremental
     /// sweep the lines of each scoped pair-month (or whole pair), found through the (firm, substance, day) index.
     static func lines(_ scoped: Bool) -> String {

@@ -44,8 +44,8 @@ struct AdminSweep: AsyncParsableCommand {
                 try Printer.json(report)
                 return
             }
-            let pairs = report.pairs.map { ", \($0) firm-substance pairs" } ?? ""
-            print("sweep \(report.id) (\(report.scope.rawValue)\(pairs)) as of \(report.asOf): \(report.findingCount) findings, \(report.alertCount) alerts raised in \(String(format: "%.2f", report.seconds)) s")
+            let scope = report.scopeEntries.map { ", \($0) scope entries" } ?? ""
+            print("sweep \(report.id) (\(report.scope.rawValue)\(scope)) as of \(report.asOf): \(report.findingCount) findings, \(report.alertCount) alerts raised in \(String(format: "%.2f", report.seconds)) s")
             let rules = SweepRule.allCases.map(\.rawValue)
             Printer.table(
                 ["rule", "findings", "alerts"],
