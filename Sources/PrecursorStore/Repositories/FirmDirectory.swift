@@ -45,7 +45,14 @@ public struct FirmDirectory: Sendable {
         public let score: Double
         public let openAlerts: Int
         public let hotRoute: Bool
+        /// The top three reasons, in English and in Vietnamese.
         public let reasons: [String]
+        public let reasonsVI: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case taxCode = "tax_code", name, sector, province, score, openAlerts = "open_alerts", hotRoute = "hot_route"
+            case reasons, reasonsVI = "reasons_vi"
+        }
     }
 
     public struct Facility: Sendable, Codable, Equatable {
@@ -102,16 +109,18 @@ public struct FirmDirectory: Sendable {
         try await database.rows(
             """
             SELECT f.tax_code, f.name, f.sector, f.province, coalesce(r.score, 0)::float8, coalesce(r.open_alerts, 0),
-                   coalesce(r.hot_route, false), coalesce(r.reasons, '{}')
+                   coalesce(r.hot_route, false), coalesce(r.reasons, '{}'), coalesce(r.reasons_vi, '{}')
               FROM firm f LEFT JOIN firm_risk r ON r.firm_id = f.id
              WHERE NOT \(flaggedOnly) OR r.firm_id IS NOT NULL
              ORDER BY coalesce(r.score, 0) DESC, f.tax_code
              LIMIT \(limit) OFFSET \(offset)
             """
         ).map { row in
-            let (taxCode, name, sector, province, score, open, hot, reasons) =
-                try row.decode((String, String, String, String, Double, Int, Bool, [String]).self)
-            return Risk(taxCode: taxCode, name: name, sector: sector, province: province, score: score, openAlerts: open, hotRoute: hot, reasons: reasons)
+            let (taxCode, name, sector, province, score, open, hot, reasons, reasonsVI) =
+                try row.decode((String, String, String, String, Double, Int, Bool, [String], [String]).self)
+            return Risk(
+                taxCode: taxCode, name: name, sector: sector, province: province, score: score, openAlerts: open, hotRoute: hot,
+                reasons: reasons, reasonsVI: reasonsVI)
         }
     }
 

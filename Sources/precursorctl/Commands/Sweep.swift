@@ -125,7 +125,9 @@ struct AdminFirms: AsyncParsableCommand {
 
         func run() async throws {
             guard top > 0 else { throw UserFailure(code: 2, message: "--top must be at least 1") }
-            let firms = try await database.withDatabase { try await FirmRisk.top(top, database: $0) }
+            let firms = try await database.withDatabase {
+                try await FirmDirectory(database: $0, logger: database.logger).ranked(flaggedOnly: true, limit: top, offset: 0)
+            }
             try Printer.listing(
                 format, firms, header: ["tax_code", "name", "score", "open_alerts", "hot_route", "top_reason"],
                 rows: firms.map {
