@@ -30,6 +30,25 @@ import TestSupport
             ran = try await count(world.url, "SELECT count(*) FROM sweep_run WHERE kind = 'scheduled' AND status = 'succeeded'")
             if ran < slots + 1 { try await Task.sleep(for: .milliseconds(200)) }
         }
+        // Each daemon counts the sweeps it ran on /metrics; together they account for every run recorded so far
+        // (a sweep commits before its daemon counts it, so the sum is read first and the database after).
+        var counted = 0.0
+        var exposition = ""
+        for daemon in daemons {
+            if daemon.port == nil { await daemon.waitForLog("precursord listening") }
+            let (status, body) = try await daemon.get("/metrics")
+            #expect(status == 200)
+            exposition += body
+            counted += body.split(separator: "\n")
+                .filter { $0.hasPrefix("precursor_sweeps_total{") && $0.contains("outcome=\"succeeded\"") }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+                .reduce(0, +)
+        }
+        let recorded = try await count(world.url, "SELECT count(*) FROM sweep_run WHERE status = 'succeeded'")
+        #expect(counted >= 1 && counted <= Double(recorded), "metrics counted \(counted) sweeps, database has \(recorded)")
+        for series in ["precursor_sweep_duration_seconds", "precursor_sweep_last_success_timestamp_seconds"] {
+            #expect(exposition.contains(series), "\(series) missing from /metrics")
+        }
         for daemon in daemons { #expect(await daemon.stop().status == 0) }
         #expect(ran >= slots + 1, "only \(ran) scheduled sweeps ran")
         let summary = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
