@@ -7,8 +7,7 @@
 #   enqueue 100 000 alert-sized messages in batches of 100 (1 client),
 #   claim + ack (ours: queue_claim + queue_ack, which archives every message) versus read + delete (pgmq) with
 #   4 concurrent clients at batch sizes 1, 10 and 100,
-# and prints messages/s and our/pgmq ratios. Each figure is the best of ROUNDS runs, sides alternating, so that
-# load from other processes on the machine hits both sides alike. Usage: scripts/bench-queue.sh [precursorctl]
+# and prints messages/s and our/pgmq ratios. Each figure is the best of ROUNDS runs (default 3). Usage: scripts/bench-queue.sh [precursorctl]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -76,10 +75,13 @@ drain() { # side, qty, messages: 4 clients claim+ack / read+delete; prints msg/s
 }
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > a ? b : a) }'; }
 
+# The two sides of each comparison run back to back, and which goes first alternates between rounds, so that load
+# from other processes that comes and goes during a run falls on both sides alike.
 declare -A R
 for round in $(seq "$ROUNDS"); do
-    for side in ours peer; do
-        for qty in 100 10 1; do
+    sides="ours peer"; [ $((round % 2)) = 0 ] && sides="peer ours"
+    for qty in 100 10 1; do
+        for side in $sides; do
             n=$MESSAGES; [ "$qty" = 1 ] && n=$SINGLE_MESSAGES
             s=$(fill "$side" "$n"); [ "$qty" = 100 ] && R[$side,send]=$(best "${R[$side,send]:-0}" "$s")
             d=$(drain "$side" "$qty" "$n"); R[$side,$qty]=$(best "${R[$side,$qty]:-0}" "$d")
