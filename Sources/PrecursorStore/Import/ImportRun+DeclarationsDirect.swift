@@ -87,6 +87,9 @@ extension ImportRun {
         do {
             let counts = try await copyDirect(connection, header: header, columns: columns, catalog: catalog, plan: plan, statements: statements)
             try await statements.execute("RELEASE SAVEPOINT ingest_direct")
+            logger.debug(
+                "declarations loaded directly",
+                metadata: ["import_id": "\(statements.batchID)", "bulk": "\(!plan.bulk.isEmpty)", "trusted": "\(plan.trusted)"])
             return counts
         } catch let error where Self.needsStaging(error) {
             logger.debug("declarations: the direct load found a repeated or stored key; staging the file", metadata: ["import_id": "\(statements.batchID)"])
