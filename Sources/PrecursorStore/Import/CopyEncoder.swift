@@ -1,13 +1,25 @@
 import NIOCore
 import PrecursorCore
 
+/// Rows being encoded for `COPY … FROM STDIN`, handed to the server in chunks.
+protocol CopyRows {
+    /// Whether the rows are in PostgreSQL's binary COPY format (else its text format).
+    static var isBinary: Bool { get }
+    /// Bytes encoded and not yet handed over.
+    var pendingBytes: Int { get }
+    /// Hands over the bytes encoded so far.
+    mutating func take() -> ByteBuffer
+    /// Ends the data after the last row.
+    mutating func finish()
+}
+
 /// Turns raw CSV records into rows of PostgreSQL's COPY text format (tab-separated, backslash escapes, `\N` for
 /// NULL), byte by byte: the hot loop of an import allocates no String for ASCII fields.
 ///
 /// Each row starts with the record's line number. Fields are trimmed of spaces and tabs; an empty field becomes NULL;
 /// a field with non-ASCII bytes is validated as UTF-8 and NFC-normalised (Vietnamese typed with combining
 /// diacritics is stored precomposed).
-struct CopyEncoder {
+struct CopyEncoder: CopyRows {
     /// Why a record cannot be encoded; the importer turns it into a file-level error naming the line.
     enum Problem: Error {
         case invalidUTF8(line: Int)
@@ -21,11 +33,36 @@ struct CopyEncoder {
         buffer = ByteBufferAllocator().buffer(capacity: capacity)
     }
 
+    static var isBinary: Bool { false }
+
+    var pendingBytes: Int { buffer.readableBytes }
+
     /// Hands over the bytes encoded so far and starts a new buffer.
     mutating func take() -> ByteBuffer {
         let full = buffer
         buffer = ByteBufferAllocator().buffer(capacity: max(full.capacity, 1 << 16))
         return full
+    }
+
+    /// The text format needs no trailer.
+    mutating func finish() {}
+
+    /// Checks every field of `record` as `append(_:)` would stage it (no NUL byte; valid UTF-8), for a record that is
+    /// not staged as text.
+    static func validate(_ record: borrowing RawCSVRecord) throws(Problem) {
+        let bytes = record.bytes
+        // Nearly every record is ASCII without NUL: one pass over all its bytes says so.
+        let plain = bytes.withUnsafeBufferPointer { buffer in !buffer.contains { $0 == 0 || $0 >= 0x80 } }
+        if plain { return }
+        for index in 0..<record.count {
+            let start = record.fieldStart(index), end = record.ends[index]
+            var ascii = true
+            for position in start..<end {
+                let byte = bytes[position]
+                if byte >= 0x80 { ascii = false } else if byte == 0 { throw .nulByte(line: record.line) }
+            }
+            if !ascii, String(validating: bytes[start..<end], as: UTF8.self) == nil { throw .invalidUTF8(line: record.line) }
+        }
     }
 
     /// Appends one row: the line number, then every field of `record`.

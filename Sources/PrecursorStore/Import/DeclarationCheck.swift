@@ -17,6 +17,13 @@ struct DeclarationCheck {
         var hsDigits: String?
         var kgPure: PlainDecimal?
         var licenceID: Int?
+        /// The values stored as they are (set for a line without reasons): the declared quantity, the concentration
+        /// rounded to 4 places (100 when empty), the value in USD, the unit code and the cited licence number.
+        var quantity: PlainDecimal?
+        var percent: PlainDecimal?
+        var valueUSD: PlainDecimal?
+        var unit: String?
+        var licenceNo: String?
     }
 
     /// The rows that load refer to these; the importer locks them once (`FOR KEY SHARE`) before writing.
@@ -158,7 +165,8 @@ struct DeclarationCheck {
                 reasons.append("concentration_pct \(concentrationText): outside 0-100 (more than 0, at most 100)")
             }
         }
-        Self.amount("value_usd", fields.text(14), PlainDecimal(fields.bytes(14)), required: false, into: &reasons)
+        let valueUSD = PlainDecimal(fields.bytes(14))
+        Self.amount("value_usd", fields.text(14), valueUSD, required: false, into: &reasons)
 
         let licence = fields.text(13)
         outcome.licenceID = licence.flatMap { catalog.licences[$0] }
@@ -172,6 +180,11 @@ struct DeclarationCheck {
             .flatMap { unit.isVolume ? $0.multiplied(by: resolved.density!) : $0 }
             .flatMap { kilograms in percent.flatMap { kilograms.multiplied(by: $0) } }
             .flatMap { $0.hundredth.rounded(places: 6) }
+        outcome.quantity = quantity
+        outcome.percent = percent
+        outcome.valueUSD = valueUSD
+        outcome.unit = unitCode
+        outcome.licenceNo = licence
         references.firms.insert(outcome.firmID!)
         references.offices.insert(outcome.officeID!)
         references.substances.insert(resolved.id)

@@ -28,7 +28,9 @@ struct ImportRun {
             let stage = "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
                 + columns.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP"
             try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
-            rowsRead = try await stream(into: connection, columns: ["line"] + columns, width: header.width) { encoder, record in
+            rowsRead = try await stream(
+                into: connection, table: "ingest_stage", columns: ["line"] + columns, encoder: CopyEncoder(), width: header.width
+            ) { encoder, record in
                 try encoder.append(record)
             }
             try await analyzeStage(connection)
@@ -65,11 +67,11 @@ struct ImportRun {
         return summary
     }
 
-    private func fileError(_ reason: String) -> StoreError {
+    func fileError(_ reason: String) -> StoreError {
         .invalidFile(path: path == "-" ? "(standard input)" : path, line: nil, field: nil, reason: reason)
     }
 
-    private func readHeader() throws -> CSVHeader {
+    func readHeader() throws -> CSVHeader {
         let first: CSVRecord?
         do { first = try source.reader.next() } catch { throw fileError(error.description) }
         guard let first else { throw fileError("the file is empty; a header row is required") }
@@ -87,15 +89,21 @@ struct ImportRun {
         try await connection.run("ANALYZE ingest_stage", logger: logger)
     }
 
-    /// Streams every data record into `ingest_stage` (`columns`), each encoded by `encode`; returns how many there
-    /// were.
-    func stream(
-        into connection: PostgresConnection, columns: [String], width: Int,
-        encode: (inout CopyEncoder, borrowing RawCSVRecord) throws -> Void
+    /// Streams every data record into `table` (`columns`), each encoded by `encode` (nothing for a record it
+    /// leaves out); returns how many records there were. A binary encoder's rows go in PostgreSQL's binary COPY format.
+    func stream<Encoder: CopyRows>(
+        into connection: PostgresConnection, table: String, columns: [String], encoder: Encoder, width: Int,
+        encode: (inout Encoder, borrowing RawCSVRecord) throws -> Void
     ) async throws -> Int {
         var rows = 0
-        try await connection.copyFrom(table: "ingest_stage", columns: columns, logger: logger) { writer in
-            var encoder = CopyEncoder()
+        // PostgresNIO's copyFrom appends `FORMAT text` to the statement it builds from the table name; the binary
+        // format is asked for by ending the statement before that clause. Table and column names are this module's
+        // constants, never input.
+        let target = Encoder.isBinary
+            ? table + "\" (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") FROM STDIN WITH (FORMAT binary) --"
+            : table
+        try await connection.copyFrom(table: target, columns: Encoder.isBinary ? [] : columns, logger: logger) { writer in
+            var encoder = encoder
             var record = RawCSVRecord()
             while try next(&record) {
                 guard record.count == width else {
@@ -110,14 +118,15 @@ struct ImportRun {
                     }
                 }
                 rows += 1
-                if encoder.buffer.readableBytes >= 1 << 16 { try await writer.write(encoder.take()) }
+                if encoder.pendingBytes >= 1 << 18 { try await writer.write(encoder.take()) }
                 if rows == options.pauseAfterRows {
                     try await writer.write(encoder.take())
                     FileHandle.standardError.write(Data("paused\n".utf8))
                     try await Task.sleep(for: .seconds(86_400))
                 }
             }
-            if encoder.buffer.readableBytes > 0 { try await writer.write(encoder.take()) }
+            encoder.finish()
+            if encoder.pendingBytes > 0 { try await writer.write(encoder.take()) }
         }
         return rows
     }

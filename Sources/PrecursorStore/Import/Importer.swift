@@ -8,7 +8,8 @@ import PrecursorCore
 ///
 /// The file streams through `COPY … FROM STDIN` into a staging table that keeps each row's line number; set-based SQL
 /// then collects every reason for every bad row, writes bad rows to `ingest_reject` (and `FILE.rejects.csv` beside
-/// the input) and upserts the good rows on their natural keys. All of it happens in one transaction: a file-level
+/// the input) and upserts the good rows on their natural keys. Declarations are checked in Swift while they stream,
+/// and a file of new declarations goes straight into `declaration_line` (`ImportRun.loadDirect`). All of it happens in one transaction: a file-level
 /// error (header, malformed CSV) or a killed process leaves nothing of the file behind, and loading the same file
 /// twice changes nothing. Memory stays flat in the file size.
 public struct Importer: Sendable {
@@ -127,10 +128,20 @@ final class RecordSource {
     private final class Hash {
         var hasher = SHA256()
     }
-    private let hash = Hash()
+    private var hash = Hash()
+    private let handle: FileHandle
     var reader: CSVReader
 
     init(handle: FileHandle) {
+        self.handle = handle
+        let hash = self.hash
+        reader = CSVReader(handle: handle, observe: { hash.hasher.update(bufferPointer: $0) })
+    }
+
+    /// Starts reading again from the first byte, with a fresh checksum (only for a regular file).
+    func rewind() throws {
+        try handle.seek(toOffset: 0)
+        hash = Hash()
         let hash = self.hash
         reader = CSVReader(handle: handle, observe: { hash.hasher.update(bufferPointer: $0) })
     }

@@ -20,9 +20,6 @@ extension IngestStatements {
     func loadDeclarations(
         references: DeclarationCheck.References, goodRows: Int, unresolvedKg: Int
     ) async throws -> (loaded: Int, repeatedKeys: Bool) {
-        // Declaration imports are the only writers of declaration_line; taking them one at a time lets new keys be
-        // inserted with a plain INSERT (no speculative insertion) without racing another file for the same key.
-        try await execute("SELECT pg_advisory_xact_lock(hashtext('precursor.import.declarations'))")
         if unresolvedKg > 0 {
             try await execute(
                 """
@@ -56,8 +53,9 @@ extension IngestStatements {
                    AND (\(Self.stored.map { "t.\($0.column)" }.joined(separator: ", "))) IS DISTINCT FROM (\(Self.values))
                 """, batch: true)
         }
-        let trusted = try await lockReferences(references)
-        let bulk = try await rebuildsIndexes(newRows: goodRows)
+        let trusted = try await mayBypassForeignKeyTriggers()
+        if trusted { try await lockReferences(references) }
+        let bulk = try await bulkIndexes(newRows: goodRows)
         if existing > 0 {
             return try await (changed + insertNew(trusted: trusted, bulk: bulk, skipping: true), repeated)
         }
@@ -75,6 +73,31 @@ extension IngestStatements {
         }
     }
 
+    /// Declaration imports are the only writers of declaration_line; taking them one at a time (until the import
+    /// commits) lets new keys be inserted with a plain INSERT or COPY (no speculative insertion) without racing another
+    /// file for the same key.
+    func lockDeclarationImports() async throws {
+        try await execute("SELECT pg_advisory_xact_lock(hashtext('precursor.import.declarations'))")
+    }
+
+    /// Whether any of these keys (declaration_no, line number) is stored in declaration_line.
+    func storesAnyKey(numbers: [String], lines: [Int]) async throws -> Bool {
+        try await !connection.rows(
+            """
+            SELECT 1 FROM declaration_line t JOIN unnest(\(numbers)::text[], \(lines)::int[]) k(no, line)
+                ON t.declaration_no = k.no AND t.line_no = k.line
+             LIMIT 1
+            """, logger: logger
+        ).isEmpty
+    }
+
+    /// The columns a direct load copies into `declaration_line`, in the order `ImportRun` encodes them.
+    static let directColumns = [
+        "declaration_no", "line_no", "firm_id", "declared_on", "direction", "customs_office_id", "transport_mode", "country",
+        "hs_code", "substance_id", "quantity", "unit", "concentration_pct", "kg_pure", "licence_no", "licence_id", "value_usd",
+        "import_batch_id",
+    ]
+
     private static let columns = stored.map(\.column).joined(separator: ", ")
     private static let values = stored.map(\.value).joined(separator: ", ")
     private static let good = "s.reasons IS NULL AND NOT s.duplicate"
@@ -82,7 +105,7 @@ extension IngestStatements {
     /// Inserts the good staged lines (`skipping` those whose key is stored); returns how many.
     private func insertNew(trusted: Bool, bulk: [IndexDefinition], skipping: Bool) async throws -> Int {
         if trusted { try await execute("SET LOCAL session_replication_role = replica") }
-        for index in bulk { try await execute(index.drop) }
+        try await drop(bulk)
         let new = skipping ? "AND NOT EXISTS (SELECT 1 FROM ingest_existing e WHERE e.line = s.line)" : ""
         let inserted = try await execute(
             """
@@ -91,8 +114,7 @@ extension IngestStatements {
               FROM ingest_stage s
              WHERE \(Self.good) \(new)
             """, batch: true)
-        if !bulk.isEmpty { try await execute("SET LOCAL maintenance_work_mem = '256MB'") }
-        for index in bulk { try await execute(index.create) }
+        try await create(bulk)
         if trusted { try await execute("SET LOCAL session_replication_role = origin") }
         return inserted
     }
@@ -103,13 +125,25 @@ extension IngestStatements {
         let create: String
     }
 
+    /// Drops the indexes of a bulk load before its rows are written.
+    func drop(_ indexes: [IndexDefinition]) async throws {
+        for index in indexes { try await execute(index.drop) }
+    }
+
+    /// Builds the indexes of a bulk load afresh, a sort each (the unique key fails with 23505 on a repeated key).
+    func create(_ indexes: [IndexDefinition]) async throws {
+        guard !indexes.isEmpty else { return }
+        try await execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for index in indexes { try await execute(index.create) }
+    }
+
     /// Bulk loads: when the file brings at least `bulkMinimumRows` (100,000) new lines and at least as many as declaration_line holds
     /// (a first load, a backfill), building its secondary indexes afresh after the INSERT (a sort each) costs a
     /// fraction of maintaining them row by row (at a million lines into an empty table, 3 s against 12 s here). This
     /// needs the table's owner and holds its ACCESS EXCLUSIVE lock until the import commits, so readers of
     /// declaration_line wait for a bulk import; smaller files into a larger table keep their indexes. Returns the
     /// indexes to drop and create around the INSERT (none when not a bulk load).
-    private func rebuildsIndexes(newRows: Int) async throws -> [IndexDefinition] {
+    func bulkIndexes(newRows: Int) async throws -> [IndexDefinition] {
         guard newRows >= bulkMinimumRows else { return [] }
         // The planner's row estimate (pages × density), without counting a large table.
         let stored = try await count(
@@ -186,17 +220,21 @@ extension IngestStatements {
 
     /// The foreign keys of `declaration_line` are per-row triggers: six index probes and row locks per inserted
     /// line, most of the cost of a large file. Every reference was resolved while the file streamed; when this session
-    /// may set `session_replication_role` (a superuser, or `GRANT SET ON PARAMETER session_replication_role`), this
-    /// takes the same `FOR KEY SHARE` locks the triggers would, once per referenced row, checks that every referenced
-    /// row is still there, and returns true: the caller then inserts with the triggers skipped. The constraints stay
-    /// in the schema and still guard every other writer. Returns false (triggers fire as usual) for any other role.
-    private func lockReferences(_ references: DeclarationCheck.References) async throws -> Bool {
-        let trusted = try await count(
+    /// may set `session_replication_role` (a superuser, or `GRANT SET ON PARAMETER session_replication_role`), the
+    /// caller writes with the triggers skipped and takes their locks once per referenced row (`lockReferences`) before
+    /// the import commits. The constraints stay in the schema and still guard every other writer. False (triggers fire
+    /// as usual) for any other role.
+    func mayBypassForeignKeyTriggers() async throws -> Bool {
+        try await count(
             """
             SELECT (current_setting('is_superuser')::boolean
                     OR has_parameter_privilege('session_replication_role', 'SET'))::int
-            """)
-        guard trusted == 1 else { return false }
+            """) == 1
+    }
+
+    /// Takes the `FOR KEY SHARE` locks the foreign-key triggers would, once per referenced row, and checks that every
+    /// referenced row is still there (from then on none can go before the import commits).
+    func lockReferences(_ references: DeclarationCheck.References) async throws {
         let firms = Array(references.firms), offices = Array(references.offices)
         let substances = Array(references.substances), units = Array(references.units)
         let licences = Array(references.licences)
@@ -218,6 +256,5 @@ extension IngestStatements {
                 sqlState: "23503", message: "a firm, licence or catalogue row named by the file was deleted during the import; import the file again",
                 detail: nil)
         }
-        return true
     }
 }

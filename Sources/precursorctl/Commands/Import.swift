@@ -9,9 +9,10 @@ struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import firms, facilities, licences, declarations or reports from a CSV file (DESIGN §4 formats).",
         discussion: """
-            The file streams through COPY into a staging table and is validated in SQL; good rows are upserted on their
-            natural keys, bad rows go to the ingest_reject table and to FILE.rejects.csv beside the input, with their line
-            and every reason. One transaction per file: a header or CSV error loads nothing. Loading the same file
+            The file streams through COPY into a staging table and is validated in SQL; declarations are checked while
+            they stream instead, and a file of declarations whose keys are all new is copied straight into
+            declaration_line. Good rows are upserted on their natural keys, bad rows go to the ingest_reject table and to
+            FILE.rejects.csv beside the input, with their line and every reason. One transaction per file: a header or CSV error loads nothing. Loading the same file
             twice changes nothing. FILE may be - (standard input; no rejects file is written then).
 
             Exit codes: 0 every row loaded or unchanged; 1 some rows rejected; 2 file-level error (nothing loaded);
