@@ -68,7 +68,7 @@ enum Precursord {
     static func serve(configuration: Configuration, url: DatabaseURL, registry: PrometheusCollectorRegistry, logger: Logger) async -> Int32 {
         do {
             let storeLogger = Logger(label: "precursor.store")
-            let database = try Database(url: url, logger: storeLogger)
+            let database = try Database(url: url, logger: storeLogger, maximumConnections: configuration.databaseConnections)
             let migrator = try Migrator.fromDefaultFolder(logger: storeLogger)
             let readiness = Readiness(database: database, migrator: migrator)
             let dependencies = APIDependencies(
