@@ -5,8 +5,9 @@ import NIOCore
 @_spi(Generated) import OpenAPIRuntime
 import PrecursorStore
 
-/// `GET /v1/alerts` served on the router itself, so that its JSON is written by `AlertJSONWriter` rather than by
-/// the generated encoder (the listing is the API's busiest read and its payloads are stored JSON).
+/// `GET /v1/alerts` served on the router itself, so that its body is the JSON document PostgreSQL assembles from the
+/// JSON each alert keeps of itself (`AlertReview.listDocument`) rather than rows decoded and encoded again by the
+/// generated encoder (the listing is the API's busiest read).
 ///
 /// Everything else is the generated operation's: the query is decoded by the same OpenAPI runtime calls the generated
 /// server makes, the caller is authenticated by the same `Authenticator`, the filter is built by the same
@@ -35,7 +36,7 @@ struct AlertListingRoute: Sendable {
         } catch {
             throw APIError.badRequest("the request does not match the API: the Accept header — \(error)")
         }
-        let body = try AlertJSONWriter.alertList(try await alerts.list(filter))
+        let body = try await alerts.listDocument(filter)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 

@@ -315,44 +315,6 @@ import TestSupport
     }
 }
 
-/// The listing's hand-written JSON is the document the generated encoder writes.
-@Suite struct AlertJSONTests {
-    @Test func theListingWriterMatchesTheGeneratedEncoding() throws {
-        let base = Date(timeIntervalSince1970: 1_790_000_000.987)
-        let alerts = [
-            AlertReview.Alert(
-                id: 1, firmTaxCode: "0100233488", firmName: "Công ty \"Dược\" \\ Hà Nội\n\t\u{1}/", substance: "EPHEDRINE",
-                ruleFamily: "licence", rule: "licence_overdrawn", severity: "critical", score: 12.345, state: "closed",
-                disposition: "explained", assignedTo: "Nguyễn Văn An", firstRaisedAt: base, lastRaisedAt: base + 86_399.5,
-                raiseCount: 3,
-                payload: #"{"rule": "licence_overdrawn", "observed": 1200.5, "nested": {"ids": [1, 2], "none": null, "ok": true}, "vi": "Nhập \"khẩu\""}"#),
-            AlertReview.Alert(
-                id: 9_000_000_000, firmTaxCode: "0314409058", firmName: "B", substance: nil, ruleFamily: "volume", rule: "volume_spike",
-                severity: "medium", score: 40, state: "open", disposition: nil, assignedTo: nil,
-                firstRaisedAt: Date(timeIntervalSince1970: 951_782_400), lastRaisedAt: Date(timeIntervalSince1970: 0), raiseCount: 1,
-                payload: "{}"),
-        ]
-        let written = try AlertJSONWriter.alertList(alerts)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(try ISO8601DateTranscoder.iso8601.encode(date))
-        }
-        let generated = try encoder.encode(Operations.ListAlerts.Output.Ok.Body.JsonPayload(alerts: alerts.map(Components.Schemas.Alert.init)))
-        let ours = try JSONSerialization.jsonObject(with: Data(written.readableBytesView)) as? NSDictionary
-        let theirs = try JSONSerialization.jsonObject(with: generated) as? NSDictionary
-        #expect(ours != nil)
-        #expect(ours == theirs, "\(String(decoding: written.readableBytesView, as: UTF8.self))\n\(String(decoding: generated, as: UTF8.self))")
-        #expect(String(decoding: written.readableBytesView, as: UTF8.self).contains(#""lastRaisedAt":"2026-09-22T14:13:20Z""#))
-
-        let broken = AlertReview.Alert(
-            id: 5, firmTaxCode: "x", firmName: "x", substance: nil, ruleFamily: "licence", rule: "r", severity: "low", score: 1,
-            state: "open", disposition: nil, assignedTo: nil, firstRaisedAt: base, lastRaisedAt: base, raiseCount: 1, payload: "[1]")
-        #expect(throws: AlertJSONWriter.PayloadNotAnObject.self) { try AlertJSONWriter.alertList([broken]) }
-    }
-}
-
 @Suite struct RuleThresholdAPITests {
     @Test func supervisorsChangeThresholdsAndTheChangeIsAudited() async throws {
         let world = try await SmallWorld.make("apirules")

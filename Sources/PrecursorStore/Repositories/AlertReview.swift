@@ -94,30 +94,74 @@ public struct AlertReview: Sendable {
     /// statements, planned for their values (a single generic plan for the optional filters below would scan every
     /// alert).
     public func list(_ filter: Filter) async throws -> [Alert] {
-        if filter.rule == nil, filter.severity == nil, filter.firmTaxCode == nil, filter.substance == nil, filter.period == nil,
-            filter.onlyFirmID == nil
-        {
+        if Self.isDefaultPage(filter) {
             do {
                 return try await collect(RecentPage(state: filter.state, limit: filter.limit, offset: filter.offset))
             } catch {
                 throw StoreError.from(error)
             }
         }
-        return try await database.rows(
-            """
-            SELECT \(unescaped: Self.columns)
-              FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
-             WHERE (\(filter.state)::text IS NULL OR a.state = \(filter.state))
-               AND (\(filter.rule)::text IS NULL OR a.rule = \(filter.rule))
-               AND (\(filter.severity)::text IS NULL OR a.severity = \(filter.severity))
-               AND (\(filter.firmTaxCode)::text IS NULL OR f.tax_code = \(filter.firmTaxCode))
-               AND (\(filter.substance)::text IS NULL OR s.code = \(filter.substance))
-               AND (\(filter.period)::text IS NULL OR a.payload->>'period' = \(filter.period))
-               AND (\(filter.onlyFirmID)::bigint IS NULL OR a.firm_id = \(filter.onlyFirmID))
-             ORDER BY a.last_raised_at DESC, a.id DESC
-             LIMIT \(filter.limit) OFFSET \(filter.offset)
-            """
-        ).map(Self.alert)
+        return try await database.rows(Self.filtered(filter, select: Self.columns)).map(Self.alert)
+    }
+
+    /// The listing as the body of `GET /v1/alerts`: `{"alerts":[…]}`, the alerts matching the filter, most recently
+    /// raised first, each as `openapi.yaml`'s `Alert` (compact JSON, keys sorted, absent optionals left out).
+    ///
+    /// PostgreSQL joins the JSON that every alert keeps of itself (`alert.listing_json`, `sql/0018_alert_listing_json.sql`)
+    /// in the statement that selects the page, so the answer is one text value, returned as received. The same
+    /// statements as `list(_:)`: a prepared one for the default pages, one-off statements for other filters.
+    public func listDocument(_ filter: Filter) async throws -> ByteBuffer {
+        do {
+            if Self.isDefaultPage(filter) {
+                for try await document in try await database.client.execute(
+                    RecentPageDocument(state: filter.state, limit: filter.limit, offset: filter.offset), logger: logger)
+                {
+                    return document
+                }
+                throw MissingColumn()
+            }
+            let rows = try await database.rows(
+                Self.filtered(
+                    filter, select: "a.listing_json, a.last_raised_at, a.id",
+                    before: """
+                        SELECT '{"alerts":[' || coalesce(string_agg(page.listing_json, ',' ORDER BY page.last_raised_at DESC, page.id DESC), '')
+                               || ']}'
+                          FROM (
+                        """,
+                    after: ") page"))
+            guard let row = rows.first else { throw MissingColumn() }
+            return try row.decode(ByteBuffer.self)
+        } catch let error as MissingColumn {
+            throw error
+        } catch {
+            throw StoreError.from(error)
+        }
+    }
+
+    /// Whether a listing is one of the default pages (every alert, or one state), served by a prepared statement.
+    static func isDefaultPage(_ filter: Filter) -> Bool {
+        filter.rule == nil && filter.severity == nil && filter.firmTaxCode == nil && filter.substance == nil
+            && filter.period == nil && filter.onlyFirmID == nil
+    }
+
+    /// A page of the alerts matching any filter, selecting `select` (trusted SQL), optionally wrapped in a statement
+    /// that reads the page as a subquery.
+    static func filtered(_ filter: Filter, select: String, before: String = "", after: String = "") -> PostgresQuery {
+        """
+        \(unescaped: before)
+        SELECT \(unescaped: select)
+          FROM alert a JOIN firm f ON f.id = a.firm_id LEFT JOIN substance s ON s.id = a.substance_id
+         WHERE (\(filter.state)::text IS NULL OR a.state = \(filter.state))
+           AND (\(filter.rule)::text IS NULL OR a.rule = \(filter.rule))
+           AND (\(filter.severity)::text IS NULL OR a.severity = \(filter.severity))
+           AND (\(filter.firmTaxCode)::text IS NULL OR f.tax_code = \(filter.firmTaxCode))
+           AND (\(filter.substance)::text IS NULL OR s.code = \(filter.substance))
+           AND (\(filter.period)::text IS NULL OR a.payload->>'period' = \(filter.period))
+           AND (\(filter.onlyFirmID)::bigint IS NULL OR a.firm_id = \(filter.onlyFirmID))
+         ORDER BY a.last_raised_at DESC, a.id DESC
+         LIMIT \(filter.limit) OFFSET \(filter.offset)
+        \(unescaped: after)
+        """
     }
 
     private func collect<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Alert]
@@ -145,6 +189,26 @@ public struct AlertReview: Sendable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Alert { try AlertReview.alert(row) }
+    }
+
+    /// A default page of the listing as the whole JSON document (`sql/0018_alert_listing_json.sql`), one row with
+    /// one text column, kept as the bytes PostgreSQL sent.
+    struct RecentPageDocument: PostgresPreparedStatement {
+        static let sql = "SELECT alert_recent_page_json($1, $2, $3)"
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
+        let state: String?
+        let limit: Int
+        let offset: Int
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(state)
+            bindings.append(limit)
+            bindings.append(offset)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ByteBuffer { try row.decode(ByteBuffer.self) }
     }
 
     /// One alert and its actions, or nil (also when `onlyFirmID` excludes it: callers must not learn it exists).
