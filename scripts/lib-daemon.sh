@@ -13,6 +13,9 @@ start_daemon() {
   export PRECURSOR_HTTP_PORT=$(free_port)
   export PRECURSOR_LOG_FORMAT=json
   export PRECURSOR_LOG_LEVEL=${PRECURSOR_LOG_LEVEL:-warning}
+  # No scheduled sweeps: a sweep running under wrk or schemathesis would compete for the CPU being measured and
+  # raise alerts of its own in the middle of a run.
+  export PRECURSOR_SWEEPS=${PRECURSOR_SWEEPS:-off}
   unset DATABASE_URL
   "$bin/precursord" 2>"$DAEMON_WORK/daemon.log" &
   DAEMON_PID=$!
