@@ -28,13 +28,26 @@ extension RuleQueries {
         """
     }
 
-    /// The import declaration lines of a firm and substance in the as-of month, as `NO/LINE`, capped at 20.
-    static func monthRefs(firm: String, substance: String) -> String {
+    /// The import declaration lines of a firm and substance in the as-of month (or from `from` to `to`), as
+    /// `NO/LINE`, capped at 20.
+    static func monthRefs(firm: String, substance: String, from: String = RuleQueries.asOfMonth, to: String = "$1::date") -> String {
         """
         (SELECT (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on, d.declaration_no, d.line_no))[1:20]
            FROM declaration_line d
           WHERE d.firm_id = \(firm) AND d.substance_id = \(substance) AND d.direction = 'import'
-            AND d.declared_on BETWEEN \(asOfMonth) AND $1::date)
+            AND d.declared_on BETWEEN \(from) AND \(to))
+        """
+    }
+
+    /// −log10 P(X ≥ `count`) for X negative-binomial with a whole `size` r and success probability `p` (mean
+    /// r(1 − p)/p): the chance of fewer than r successes in count + r − 1 trials, a sum of r binomial terms, exact
+    /// for any count.
+    static func negativeBinomialTail(count: String, size: String, p: String) -> String {
+        """
+        (SELECT -log(greatest(1e-300, sum(exp(b.ln_choose + b.j * ln(\(p)) + (\(count) + \(size) - 1 - b.j) * ln(1 - \(p))))))
+           FROM (SELECT j, (SELECT coalesce(sum(ln((\(count) + \(size) - 1 - i)::float8 / (i + 1))), 0)
+                              FROM generate_series(0, j - 1) i) AS ln_choose
+                   FROM generate_series(0, \(size) - 1) j) b)
         """
     }
 
@@ -117,12 +130,13 @@ extension RuleQueries {
 
     /// A month's import kg, divided by the substance's seasonal index, against the firm's own trailing 12 months
     /// before it (the baseline: the seasonal mean over the months since its first import, at most 12, with at least
-    /// `$4` active months), in two ways.
+    /// `$4` active months) of a regular importer (≥ `$10` shipments a month over those months: a firm that imports a
+    /// few times a year has no usual month to compare with), in two ways.
     /// `spike`: the as-of month on its own — robust z on a log scale (median and MAD of the active months, MAD
     /// floored at `$5`) ≥ `$2` and kg ≥ `$3` × the baseline.
     /// `confirmed`: the month before the as-of month, once the as-of month has shown what followed it — kg ≥ `$7` ×
-    /// the baseline, carried by more shipments than the firm's usual rate explains (a regular importer: ≥ `$10`
-    /// shipments a month; negative-binomial upper tail with size `$9`, p ≤ 10^−`$8`), and the as-of month back
+    /// the baseline, carried by more shipments than the firm's usual rate explains (negative-binomial upper tail
+    /// with size `$9`, p ≤ 10^−`$8`), and the as-of month back
     /// between `$11` × and `$12` × the baseline: the excess neither stayed in stock (the firm kept ordering as
     /// usual) nor became its new level (a step up in capacity). Its period is that month; `reference` is the usual
     /// shipments a month and `reference_date` the first day of the as-of month.
@@ -180,12 +194,7 @@ extension RuleQueries {
                    AND a.kg / coalesce(si.idx, 1) BETWEEN $11::float8 * x.mean_adj AND $12::float8 * x.mean_adj
             ),
             confirmed AS (
-                -- P(X >= n) for X negative-binomial (size r, success probability p) is the chance of fewer than r
-                -- successes in n + r - 1 trials: r binomial terms, exact for any n.
-                SELECT x.*, (SELECT -log(greatest(1e-300, sum(exp(b.ln_choose + b.j * ln(x.p) + (x.shipments + x.size - 1 - b.j) * ln(1 - x.p)))))
-                               FROM (SELECT j, (SELECT coalesce(sum(ln((x.shipments + x.size - 1 - i)::float8 / (i + 1))), 0)
-                                                  FROM generate_series(0, j - 1) i) AS ln_choose
-                                       FROM generate_series(0, x.size - 1) j) b) AS minus_log_p
+                SELECT x.*, \(negativeBinomialTail(count: "x.shipments", size: "x.size", p: "x.p")) AS minus_log_p
                   FROM confirmable x
             )
             SELECT 'volume_spike' AS rule, 'spike' AS kind, x.firm_id, x.substance_id, to_char($1::date, 'YYYY-MM') AS period,
@@ -194,15 +203,11 @@ extension RuleQueries {
                    \(monthRefs(firm: "x.firm_id", substance: "x.substance_id")) AS declarations,
                    '{}'::text[] AS licences, '{}'::bigint[] AS reports, x.hot_route, x.z AS statistic
               FROM scored x
-             WHERE x.month = \(asOfMonth) AND x.z >= $2::float8 AND x.kg >= $3::float8 * x.mean_adj * x.idx
+             WHERE x.month = \(asOfMonth) AND x.rate >= $10::float8 AND x.z >= $2::float8 AND x.kg >= $3::float8 * x.mean_adj * x.idx
             UNION ALL
             SELECT 'volume_spike', 'confirmed', x.firm_id, x.substance_id, to_char(x.month, 'YYYY-MM'), 'import', x.kg,
                    x.mean_adj * x.idx, $8::float8, x.first_date, x.last_date, to_char(x.rate, 'FM990.0'), \(asOfMonth),
-                   x.shipments,
-                   (SELECT (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on, d.declaration_no, d.line_no))[1:20]
-                      FROM declaration_line d
-                     WHERE d.firm_id = x.firm_id AND d.substance_id = x.substance_id AND d.direction = 'import'
-                       AND d.declared_on BETWEEN x.month AND x.last_date),
+                   x.shipments, \(monthRefs(firm: "x.firm_id", substance: "x.substance_id", from: "x.month", to: "x.last_date")),
                    '{}', '{}', x.hot_route, x.minus_log_p
               FROM confirmed x
              WHERE x.minus_log_p >= $8::float8
