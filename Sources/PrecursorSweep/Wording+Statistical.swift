@@ -77,7 +77,8 @@ extension Wording {
     private static func confirmedSpikeSentence(_ h: RuleHit, _ l: Language, name: String, ratio: String) -> String {
         let en = l == .en
         let rate = number(h.reference.flatMap(Double.init) ?? 0, places: 1, l)
-        let p = number(h.statistic ?? 0, places: 1, l), threshold = number(h.threshold, places: 1, l)
+        let p = number(h.statistic ?? 0, places: 1, l)
+        let threshold = number(h.threshold, places: 1, l)
         let after = h.referenceDate.map { "\($0.year)-" + ($0.month < 10 ? "0" : "") + "\($0.month)" } ?? "?"
         return en
             ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period) in \(h.records) shipments, \(ratio)× the usual \(kg(h.expected, l)) for the season, against about \(rate) shipments a month (negative-binomial p = 10^−\(p), threshold 10^−\(threshold)); imports in \(after) are back near the usual level, so the excess did not stay in stock"
