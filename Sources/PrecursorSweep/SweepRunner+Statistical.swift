@@ -6,7 +6,11 @@ extension SweepRunner {
     static func statisticalParameters(_ rule: SweepRule, _ t: RuleThresholds) -> [Double] {
         switch rule {
         case .volumeSpike:
-            [t[rule, "z"], t[rule, "mean_ratio"], t[rule, "min_active_months"], t[rule, "mad_floor"], t[rule, "floor_kg"]]
+            [
+                t[rule, "z"], t[rule, "mean_ratio"], t[rule, "min_active_months"], t[rule, "mad_floor"], t[rule, "floor_kg"],
+                t[rule, "confirm_ratio"], t[rule, "confirm_minus_log10_p"], t[rule, "count_size"], t[rule, "min_rate"],
+                t[rule, "after_low"], t[rule, "after_high"],
+            ]
         case .peerOutlier:
             [t[rule, "z"], t[rule, "min_peers"], t[rule, "mad_floor"], t[rule, "median_ratio"], t[rule, "new_months"]]
         case .frequencySpike:

@@ -10,6 +10,7 @@ extension Wording {
         switch h.rule {
         case .volumeSpike:
             let ratio = number(h.expected > 0 ? h.observed / h.expected : 0, places: 1, l)
+            if h.kind == "confirmed" { return confirmedSpikeSentence(h, l, name: name, ratio: ratio) }
             return en
                 ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period), \(ratio)× the usual \(kg(h.expected, l)) for the season (robust z \(stat), threshold \(threshold))"
                 : "Nhập khẩu \(kg(h.observed, l)) \(name) trong tháng \(h.period), gấp \(ratio) lần mức thường lệ \(kg(h.expected, l)) theo mùa (z \(stat), ngưỡng \(threshold))"
@@ -70,5 +71,17 @@ extension Wording {
                 ? "Picked at random for review in \(h.period) (exploration slice of \(number(h.threshold * 100, places: 1, l)) % of active firms)"
                 : "Được chọn ngẫu nhiên để rà soát trong tháng \(h.period) (mẫu thăm dò \(number(h.threshold * 100, places: 1, l)) % doanh nghiệp đang hoạt động)"
         }
+    }
+
+    /// A spike confirmed by the month after it: kg and shipments against the usual, and the month that followed.
+    private static func confirmedSpikeSentence(_ h: RuleHit, _ l: Language, name: String, ratio: String) -> String {
+        let en = l == .en
+        let rate = number(h.reference.flatMap(Double.init) ?? 0, places: 1, l)
+        let p = number(h.statistic ?? 0, places: 1, l)
+        let threshold = number(h.threshold, places: 1, l)
+        let after = h.referenceDate.map { "\($0.year)-" + ($0.month < 10 ? "0" : "") + "\($0.month)" } ?? "?"
+        return en
+            ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period) in \(h.records) shipments, \(ratio)× the usual \(kg(h.expected, l)) for the season, against about \(rate) shipments a month (negative-binomial p = 10^−\(p), threshold 10^−\(threshold)); imports in \(after) are back near the usual level, so the excess did not stay in stock"
+            : "Nhập khẩu \(kg(h.observed, l)) \(name) trong tháng \(h.period) qua \(h.records) lô, gấp \(ratio) lần mức thường lệ \(kg(h.expected, l)) theo mùa, so với khoảng \(rate) lô mỗi tháng (p = 10^−\(p), ngưỡng 10^−\(threshold)); nhập khẩu tháng \(after) trở lại mức thường lệ, phần vượt không nằm lại trong kho"
     }
 }

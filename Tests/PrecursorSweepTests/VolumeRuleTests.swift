@@ -3,7 +3,7 @@ import PrecursorCore
 import PrecursorSweep
 import Testing
 
-/// `volume_spike` and `peer_outlier` at their boundaries. Firm A imports acetone; sweeps run as of 31 March 2026.
+/// `volume_spike` (its `spike` and `confirmed` kinds) and `peer_outlier` at their boundaries. Firm A imports acetone; sweeps run as of 31 March 2026.
 @Suite struct VolumeRuleTests {
     typealias W = SweepWorld
     typealias S = StatisticalWorld
@@ -32,6 +32,18 @@ import Testing
     func spikeIsAlsoAMultipleOfTheTrailingMean(kg: Double, fires: Bool) async throws {
         let world = try await W.make("spike-ratio")
         try await world.declarations(S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + [S.line("X1", "2026-03-12", W.firmA, kg: kg)])
+        try await world.sweep("2026-03-31")
+        #expect(try await world.lastFindings(.volumeSpike).count == (fires ? 1 : 0))
+    }
+
+    /// Only a regular importer has a usual month: eleven shipments in the trailing twelve months (0.92 a month, one
+    /// month skipped) are below the one a month of `min_rate`; twelve are not. 10,000 kg is ≥ 10× either mean.
+    @Test(arguments: [(11, false), (12, true)])
+    func needsARegularImporter(months: Int, fires: Bool) async throws {
+        let world = try await W.make("spike-rate")
+        let history = S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000)
+        try await world.declarations(history.enumerated().filter { months == 12 || $0.offset != 5 }.map(\.element)
+            + [S.line("X1", "2026-03-12", W.firmA, kg: 10000)])
         try await world.sweep("2026-03-31")
         #expect(try await world.lastFindings(.volumeSpike).count == (fires ? 1 : 0))
     }
@@ -71,6 +83,60 @@ import Testing
         try await world.declarations(lines)
         try await world.sweep("2026-03-31")
         #expect(try await world.lastFindings(.volumeSpike).count == (peersPeakInMarch ? 0 : 1))
+    }
+
+    /// Firm A imports two 1,000 kg shipments of acetone a month from April 2025 to January 2026 (2 a month, a
+    /// baseline of 2,000 kg; under a year, so it stays out of the seasonal index), then `spike` shipments of 1,000 kg
+    /// in February 2026 and `after` kg in two shipments in March.
+    static func confirmedSpikeWorld(_ label: String, spike: Int, after: Double) async throws -> SweepWorld {
+        let world = try await W.make(label)
+        var lines: [String] = []
+        for month in S.months(from: "2025-04", count: 10) {
+            let no = "H-" + month.replacingOccurrences(of: "-", with: "")
+            lines += [S.line(no + "-1", "\(month)-10", W.firmA, kg: 1000), S.line(no + "-2", "\(month)-20", W.firmA, kg: 1000)]
+        }
+        lines += (1...spike).map { S.line("X\($0)", "2026-02-\(String(format: "%02d", $0 + 2))", W.firmA, kg: 1000) }
+        if after > 0 {
+            lines += [S.line("A1", "2026-03-10", W.firmA, kg: after / 2), S.line("A2", "2026-03-20", W.firmA, kg: after / 2)]
+        }
+        try await world.declarations(lines)
+        return world
+    }
+
+    /// Confirmed by March: 14 shipments against 2 a month is a negative-binomial tail of 10^−4.33 (size 4), past the
+    /// 10^−4 threshold; 13 are 10^−3.94. February's kg is 7× (6.5×) the baseline, above the 3× of `confirm_ratio`.
+    @Test(arguments: [(13, false), (14, true)])
+    func spikeConfirmedByTheFollowingMonth(shipments: Int, fires: Bool) async throws {
+        let world = try await Self.confirmedSpikeWorld("confirmed", spike: shipments, after: 2000)
+        try await world.sweep("2026-03-31")
+        let found = try await world.lastFindings(.volumeSpike)
+        #expect(found.map { "\($0.kind) \($0.period)" } == (fires ? ["confirmed 2026-02"] : []))
+        if fires {
+            let row = try #require(found.first)
+            #expect(row.reasonEN == "Imported 14,000 kg of Acetone in 2026-02 in 14 shipments, 7× the usual 2,000 kg for the season, against about 2 shipments a month (negative-binomial p = 10^−4.3, threshold 10^−4); imports in 2026-03 are back near the usual level, so the excess did not stay in stock")
+            #expect(row.reasonVI.hasPrefix("Nhập khẩu 14.000 kg Axeton trong tháng 2026-02 qua 14 lô, gấp 7 lần"))
+            #expect(row.evidence.contains("\"X14/1\"") && !row.evidence.contains("\"A1/1\""))
+            #expect(try await world.openAlerts().contains { $0[2] == "volume" && $0[3] == "volume_spike" })
+        }
+    }
+
+    /// The month after must be back near the baseline of 2,000 kg: from 0.3× (600 kg; less looks like the excess went
+    /// into stock, none at all confirms nothing) to 2.5× (5,000 kg; more looks like a new level).
+    @Test(arguments: [(0.0, false), (590.0, false), (610.0, true), (4990.0, true), (5010.0, false)])
+    func theFollowingMonthIsBackNearTheBaseline(after: Double, fires: Bool) async throws {
+        let world = try await Self.confirmedSpikeWorld("confirmed-after", spike: 15, after: after)
+        try await world.sweep("2026-03-31")
+        #expect(try await world.lastFindings(.volumeSpike).map(\.kind) == (fires ? ["confirmed"] : []))
+    }
+
+    /// A spike is not confirmed in its own month; an incremental sweep at the end of the next one finds it (the
+    /// next month's declarations put the pair in scope).
+    @Test func confirmationWaitsForTheNextMonthAndIsIncremental() async throws {
+        let world = try await Self.confirmedSpikeWorld("confirmed-incremental", spike: 15, after: 2000)
+        try await world.sweep("2026-02-28")
+        #expect(try await world.lastFindings(.volumeSpike).isEmpty)
+        try await world.sweep("2026-03-31", full: false)
+        #expect(try await world.lastFindings(.volumeSpike).map { "\($0.kind) \($0.period)" } == ["confirmed 2026-02"])
     }
 
     /// Eight established chemical distributors import 500–2,000 kg a month (median 1,000 kg, MAD of ln 0.2798,

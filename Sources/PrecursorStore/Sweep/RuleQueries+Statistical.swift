@@ -28,13 +28,26 @@ extension RuleQueries {
         """
     }
 
-    /// The import declaration lines of a firm and substance in the as-of month, as `NO/LINE`, capped at 20.
-    static func monthRefs(firm: String, substance: String) -> String {
+    /// The import declaration lines of a firm and substance in the as-of month (or from `from` to `to`), as
+    /// `NO/LINE`, capped at 20.
+    static func monthRefs(firm: String, substance: String, from: String = RuleQueries.asOfMonth, to: String = "$1::date") -> String {
         """
         (SELECT (array_agg(d.declaration_no || '/' || d.line_no ORDER BY d.declared_on, d.declaration_no, d.line_no))[1:20]
            FROM declaration_line d
           WHERE d.firm_id = \(firm) AND d.substance_id = \(substance) AND d.direction = 'import'
-            AND d.declared_on BETWEEN \(asOfMonth) AND $1::date)
+            AND d.declared_on BETWEEN \(from) AND \(to))
+        """
+    }
+
+    /// −log10 P(X ≥ `count`) for X negative-binomial with a whole `size` r and success probability `p` (mean
+    /// r(1 − p)/p): the chance of fewer than r successes in count + r − 1 trials, a sum of r binomial terms, exact
+    /// for any count.
+    static func negativeBinomialTail(count: String, size: String, p: String) -> String {
+        """
+        (SELECT -log(greatest(1e-300, sum(exp(b.ln_choose + b.j * ln(\(p)) + (\(count) + \(size) - 1 - b.j) * ln(1 - \(p))))))
+           FROM (SELECT j, (SELECT coalesce(sum(ln((\(count) + \(size) - 1 - i)::float8 / (i + 1))), 0)
+                              FROM generate_series(0, j - 1) i) AS ln_choose
+                   FROM generate_series(0, \(size) - 1) j) b)
         """
     }
 
@@ -115,50 +128,74 @@ extension RuleQueries {
         ]
     }
 
-    /// A month's import kg, divided by the substance's seasonal index, against the firm's own trailing 12 months:
-    /// robust z on a log scale (median and MAD of its active months, MAD floored) ≥ `$2`, kg ≥ `$3` × the trailing
-    /// (seasonal) mean over the months since its first import (at most 12), at least `$4` active months, MAD floor
-    /// `$5`, and kg ≥ the substance's materiality floor
-    /// (`rule_config` `volume_spike`/`floor_kg:CODE`, else `$6`).
+    /// A month's import kg, divided by the substance's seasonal index, against the firm's own trailing 12 months
+    /// before it (the baseline: the seasonal mean over the months since its first import, at most 12, with at least
+    /// `$4` active months) of a regular importer (≥ `$10` shipments a month over those months: a firm that imports a
+    /// few times a year has no usual month to compare with), in two ways.
+    /// `spike`: the as-of month on its own — robust z on a log scale (median and MAD of the active months, MAD
+    /// floored at `$5`) ≥ `$2` and kg ≥ `$3` × the baseline.
+    /// `confirmed`: the month before the as-of month, once the as-of month has shown what followed it — kg ≥ `$7` ×
+    /// the baseline, carried by more shipments than the firm's usual rate explains (negative-binomial upper tail
+    /// with size `$9`, p ≤ 10^−`$8`), and the as-of month back
+    /// between `$11` × and `$12` × the baseline: the excess neither stayed in stock (the firm kept ordering as
+    /// usual) nor became its new level (a step up in capacity). Its period is that month; `reference` is the usual
+    /// shipments a month and `reference_date` the first day of the as-of month.
+    /// Both need kg ≥ the substance's materiality floor (`rule_config` `volume_spike`/`floor_kg:CODE`, else `$6`).
     static func volumeSpike(scoped: Bool) -> String {
         wrapStatistical(
             """
             WITH cur AS (
-                SELECT m.firm_id, m.substance_id, m.kg, m.shipments, m.first_date, m.last_date, m.hot_route,
+                SELECT m.firm_id, m.substance_id, m.month, m.kg, m.shipments, m.first_date, m.last_date, m.hot_route,
                        coalesce(si.idx, 1) AS idx
                   FROM sweep_stat_month m
                   LEFT JOIN sweep_season si ON si.substance_id = m.substance_id AND si.cal = extract(month FROM m.month)::int
-                 WHERE m.month = \(asOfMonth) \(scope(scoped, firm: "m.firm_id", substance: "m.substance_id"))
+                 WHERE m.month IN (\(asOfMonth), (\(asOfMonth) - interval '1 month')::date)
+                   \(scope(scoped, firm: "m.firm_id", substance: "m.substance_id"))
             ),
             hist AS (
-                SELECT c.firm_id, c.substance_id, h.kg / coalesce(si.idx, 1) AS adj, ln(h.kg / coalesce(si.idx, 1)) AS lx
+                SELECT c.firm_id, c.substance_id, c.month, h.shipments, h.kg / coalesce(si.idx, 1) AS adj,
+                       ln(h.kg / coalesce(si.idx, 1)) AS lx
                   FROM cur c
                   JOIN sweep_stat_month h ON h.firm_id = c.firm_id AND h.substance_id = c.substance_id
-                   AND h.month >= \(asOfMonth) - interval '12 months' AND h.month < \(asOfMonth) AND h.kg > 0
+                   AND h.month >= c.month - interval '12 months' AND h.month < c.month AND h.kg > 0
                   LEFT JOIN sweep_season si ON si.substance_id = h.substance_id AND si.cal = extract(month FROM h.month)::int
             ),
             centre AS (
-                SELECT h.firm_id, h.substance_id, count(*) AS n,
-                       sum(h.adj) / max(least(12, (extract(year FROM \(asOfMonth)) - extract(year FROM fi.first_month)) * 12
-                                              + extract(month FROM \(asOfMonth)) - extract(month FROM fi.first_month))) AS mean_adj,
+                SELECT h.firm_id, h.substance_id, h.month, count(*) AS n,
+                       least(12, (extract(year FROM h.month) - extract(year FROM fi.first_month)) * 12
+                                 + extract(month FROM h.month) - extract(month FROM fi.first_month)) AS span,
+                       sum(h.adj) AS adj, sum(h.shipments) AS shipments,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY h.lx) AS med
                   FROM hist h JOIN sweep_stat_first fi USING (firm_id, substance_id)
-                 GROUP BY h.firm_id, h.substance_id
+                 GROUP BY h.firm_id, h.substance_id, h.month, fi.first_month
             ),
             spread AS (
-                SELECT h.firm_id, h.substance_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(h.lx - c.med)) AS mad
-                  FROM hist h JOIN centre c USING (firm_id, substance_id)
-                 GROUP BY h.firm_id, h.substance_id
+                SELECT h.firm_id, h.substance_id, h.month, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(h.lx - c.med)) AS mad
+                  FROM hist h JOIN centre c USING (firm_id, substance_id, month)
+                 GROUP BY h.firm_id, h.substance_id, h.month
             ),
             scored AS (
-                SELECT c.*, ce.mean_adj, (ln(c.kg / c.idx) - ce.med) / (1.4826 * greatest(sp.mad, $5::float8)) AS z,
-                       coalesce(rc.value::float8, $6::float8) AS floor_kg
+                SELECT c.*, ce.adj / ce.span AS mean_adj, ce.shipments::float8 / ce.span AS rate,
+                       (ln(c.kg / c.idx) - ce.med) / (1.4826 * greatest(sp.mad, $5::float8)) AS z
                   FROM cur c
-                  JOIN centre ce USING (firm_id, substance_id)
-                  JOIN spread sp USING (firm_id, substance_id)
+                  JOIN centre ce USING (firm_id, substance_id, month)
+                  JOIN spread sp USING (firm_id, substance_id, month)
                   JOIN substance s ON s.id = c.substance_id
                   LEFT JOIN rule_config rc ON rc.rule = 'volume_spike' AND rc.key = 'floor_kg:' || s.code
-                 WHERE ce.n >= $4::float8
+                 WHERE ce.n >= $4::float8 AND c.kg >= coalesce(rc.value::float8, $6::float8)
+            ),
+            confirmable AS (
+                SELECT x.*, round($9::float8)::int AS size,
+                       round($9::float8) / (round($9::float8) + greatest(x.rate, 1.0 / 12)) AS p
+                  FROM scored x
+                  JOIN sweep_stat_month a ON a.firm_id = x.firm_id AND a.substance_id = x.substance_id AND a.month = \(asOfMonth)
+                  LEFT JOIN sweep_season si ON si.substance_id = a.substance_id AND si.cal = extract(month FROM a.month)::int
+                 WHERE x.month < \(asOfMonth) AND x.rate >= $10::float8 AND x.kg >= $7::float8 * x.mean_adj * x.idx
+                   AND a.kg / coalesce(si.idx, 1) BETWEEN $11::float8 * x.mean_adj AND $12::float8 * x.mean_adj
+            ),
+            confirmed AS (
+                SELECT x.*, \(negativeBinomialTail(count: "x.shipments", size: "x.size", p: "x.p")) AS minus_log_p
+                  FROM confirmable x
             )
             SELECT 'volume_spike' AS rule, 'spike' AS kind, x.firm_id, x.substance_id, to_char($1::date, 'YYYY-MM') AS period,
                    'import' AS direction, x.kg AS observed, x.mean_adj * x.idx AS expected, $2::float8 AS threshold,
@@ -166,7 +203,14 @@ extension RuleQueries {
                    \(monthRefs(firm: "x.firm_id", substance: "x.substance_id")) AS declarations,
                    '{}'::text[] AS licences, '{}'::bigint[] AS reports, x.hot_route, x.z AS statistic
               FROM scored x
-             WHERE x.z >= $2::float8 AND x.kg >= $3::float8 * x.mean_adj * x.idx AND x.kg >= x.floor_kg
+             WHERE x.month = \(asOfMonth) AND x.rate >= $10::float8 AND x.z >= $2::float8 AND x.kg >= $3::float8 * x.mean_adj * x.idx
+            UNION ALL
+            SELECT 'volume_spike', 'confirmed', x.firm_id, x.substance_id, to_char(x.month, 'YYYY-MM'), 'import', x.kg,
+                   x.mean_adj * x.idx, $8::float8, x.first_date, x.last_date, to_char(x.rate, 'FM990.0'), \(asOfMonth),
+                   x.shipments, \(monthRefs(firm: "x.firm_id", substance: "x.substance_id", from: "x.month", to: "x.last_date")),
+                   '{}', '{}', x.hot_route, x.minus_log_p
+              FROM confirmed x
+             WHERE x.minus_log_p >= $8::float8
             """)
     }
 

@@ -15,7 +15,7 @@ struct AdminSweep: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a sweep as of a date and print what it found and which alerts it raised.",
             discussion: [
-                "Evaluates the licence, reconciliation and statistical rules of DESIGN §5 (thresholds: admin rules list) over the data as of the date: declarations up to that day, reports for periods ended by then; the statistical rules judge the month of the date.",
+                "Evaluates the licence, reconciliation and statistical rules of DESIGN §5 (thresholds: admin rules list) over the data as of the date: declarations up to that day, reports for periods ended by then; the statistical rules judge the month of the date (volume_spike also confirms the month before by the one that followed it).",
                 "Every finding is stored; alerts follow the policy: one open alert per firm, substance and rule family, raised again only when a new rule fires or its score rises 1.5×, never again for evidence of a closed alert.",
                 "The sweep is one transaction and waits for a sweep already running (scheduled or manual) to finish first. Without --full it is incremental: only the firm-substance months, licences and report periods whose data changed since the last successful sweep, plus the reports falling due; it runs full when there is no earlier sweep, a threshold changed, or the date went back.",
             ].joined(separator: "\n\n"))
