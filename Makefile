@@ -14,8 +14,9 @@ build:
 release:
 	$(SWIFT) build -c release
 
-## Runs every test against a throwaway PostgreSQL cluster that the test run starts itself.
-test: deps
+## Lints (swift format, .swift-format), then runs every test against a throwaway PostgreSQL cluster that the test
+## run starts itself.
+test: deps lint
 	$(SWIFT) build --build-tests
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-8} scripts/fuzz-api.sh
 	$(SWIFT) test
@@ -56,6 +57,7 @@ bench-sweep: deps
 	$(SWIFT) build -c release --product precursorctl
 	@scripts/bench-sweep.sh "$$($(SWIFT) build -c release --show-bin-path)/precursorctl"
 
+## swift format's lint with the checked-in .swift-format; `make format` rewrites the files to match.
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 

@@ -54,7 +54,8 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
                     return .badRequest("the request does not match the API: \(server.causeDescription) — \(server.underlyingError)")
                 }
             case let http as HTTPError:
-                return APIError(status: http.status, kind: http.status == .contentTooLarge ? "too-large" : "http", detail: http.body ?? http.status.reasonPhrase)
+                return APIError(
+                    status: http.status, kind: http.status == .contentTooLarge ? "too-large" : "http", detail: http.body ?? http.status.reasonPhrase)
             case is DecodingError:
                 return .badRequest("the request body does not match the API: \(current)")
             case let store as StoreError:
@@ -93,13 +94,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw APIError.badRequest("the request URI contains a NUL character (%00), which no field accepts")
             }
             if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBodyBytes {
-                throw APIError(status: .contentTooLarge, kind: "too-large", detail: "the request body is \(length) bytes; the limit is \(maximumBodyBytes)")
+                throw APIError(
+                    status: .contentTooLarge, kind: "too-large", detail: "the request body is \(length) bytes; the limit is \(maximumBodyBytes)")
             }
             if request.method == .post || request.method == .put || request.method == .patch {
                 do {
                     _ = try await request.collectBody(upTo: maximumBodyBytes)
                 } catch {
-                    throw APIError(status: .contentTooLarge, kind: "too-large", detail: "the request body exceeds the limit of \(maximumBodyBytes) bytes")
+                    throw APIError(
+                        status: .contentTooLarge, kind: "too-large", detail: "the request body exceeds the limit of \(maximumBodyBytes) bytes")
                 }
             }
             return try await next(request, context)

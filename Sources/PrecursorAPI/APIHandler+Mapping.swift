@@ -23,7 +23,9 @@ extension Components.Schemas.Licence {
             validUntil: licence.validUntil, extendedUntil: licence.extendedUntil, shipmentsAllowed: licence.shipmentsAllowed,
             shipmentsUsed: licence.shipmentsUsed, status: licence.status,
             lines: licence.lines.map {
-                .init(substance: $0.substance, concentrationPct: $0.concentrationPct, grantedKg: $0.grantedKg, drawnKg: $0.drawnKg, remainingKg: $0.remainingKg)
+                .init(
+                    substance: $0.substance, concentrationPct: $0.concentrationPct, grantedKg: $0.grantedKg, drawnKg: $0.drawnKg,
+                    remainingKg: $0.remainingKg)
             })
     }
 }

@@ -38,11 +38,16 @@ extension APIHandler {
         let firm = try enterpriseFirm()
         let obligation = try await reports.obligation(firmID: firm.id)
         let periods = try await reports.due(firmID: firm.id, today: today())
-        return .ok(.init(body: .json(.init(
-            frequency: obligation.frequency.rawValue, dueDays: obligation.dueDays,
-            periods: periods.map {
-                .init(period: $0.period, dueOn: $0.dueOn, status: .init(rawValue: $0.status) ?? .due, submittedVersions: $0.submittedVersions)
-            }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        frequency: obligation.frequency.rawValue, dueDays: obligation.dueDays,
+                        periods: periods.map {
+                            .init(
+                                period: $0.period, dueOn: $0.dueOn, status: .init(rawValue: $0.status) ?? .due,
+                                submittedVersions: $0.submittedVersions)
+                        }))))
     }
 
     func submitReport(_ input: Operations.SubmitReport.Input) async throws -> Operations.SubmitReport.Output {
@@ -72,7 +77,8 @@ extension APIHandler {
         } catch let failure as ReportSubmission.Failure {
             switch failure {
             case .invalid(let problems):
-                throw APIError.validation(failure.description, problems.map { .init(line: $0.line, field: $0.field, value: $0.value, reason: $0.reason) })
+                throw APIError.validation(
+                    failure.description, problems.map { .init(line: $0.line, field: $0.field, value: $0.value, reason: $0.reason) })
             case .conflict(let problems):
                 var error = APIError.conflict(failure.description)
                 error.errors = problems.map { .init(line: $0.line, field: $0.field, value: $0.value, reason: $0.reason) }

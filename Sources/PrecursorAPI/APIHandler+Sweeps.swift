@@ -11,7 +11,8 @@ extension APIHandler {
     func runSweep(_ input: Operations.RunSweep.Input) async throws -> Operations.RunSweep.Output {
         let bearer = try currentBearer()
         try bearer.require(Self.sweepRoles, to: "run sweeps")
-        var asOfText: String?, full = false
+        var asOfText: String?
+        var full = false
         if case .json(let body)? = input.body {
             asOfText = body.asOf
             full = body.full ?? false

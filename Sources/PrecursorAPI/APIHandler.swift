@@ -70,17 +70,20 @@ struct APIHandler: APIProtocol {
         }
         // Enterprises read their own registry data, never the risk unit's alerts about them.
         let visibleAlerts = bearer.role == .enterprise ? [] : dossier.alerts
-        return .ok(.init(body: .json(.init(
-            firm: .init(dossier.firm),
-            facilities: dossier.facilities.map {
-                .init(code: $0.code, kind: $0.kind, name: $0.name, zone: $0.zone, province: $0.province, address: $0.address)
-            },
-            licences: dossier.licences.map(Components.Schemas.Licence.init),
-            monthlyVolumes: dossier.monthlyVolumes.map {
-                .init(month: $0.month, substance: $0.substance, direction: $0.direction, kg: $0.kg, shipments: $0.shipments)
-            },
-            reports: dossier.reports.map(Components.Schemas.ReportVersion.init),
-            alerts: try visibleAlerts.map(Components.Schemas.Alert.init)))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        firm: .init(dossier.firm),
+                        facilities: dossier.facilities.map {
+                            .init(code: $0.code, kind: $0.kind, name: $0.name, zone: $0.zone, province: $0.province, address: $0.address)
+                        },
+                        licences: dossier.licences.map(Components.Schemas.Licence.init),
+                        monthlyVolumes: dossier.monthlyVolumes.map {
+                            .init(month: $0.month, substance: $0.substance, direction: $0.direction, kg: $0.kg, shipments: $0.shipments)
+                        },
+                        reports: dossier.reports.map(Components.Schemas.ReportVersion.init),
+                        alerts: try visibleAlerts.map(Components.Schemas.Alert.init)))))
     }
 
     /// The generated path for `GET /v1/alerts`; the router serves it with `AlertListingRoute` instead, which builds
@@ -150,8 +153,12 @@ struct APIHandler: APIProtocol {
     static func page(_ limit: Int?, _ offset: Int?) throws -> (Int, Int) {
         var errors: [APIError.FieldError] = []
         if let limit, !(1...500).contains(limit) { errors.append(.init(field: "limit", value: "\(limit)", reason: "must be from 1 to 500")) }
-        if let offset, !(0...1_000_000).contains(offset) { errors.append(.init(field: "offset", value: "\(offset)", reason: "must be from 0 to 1000000")) }
-        guard errors.isEmpty else { throw APIError(status: .badRequest, kind: "bad-request", detail: "paging parameters out of range", errors: errors) }
+        if let offset, !(0...1_000_000).contains(offset) {
+            errors.append(.init(field: "offset", value: "\(offset)", reason: "must be from 0 to 1000000"))
+        }
+        guard errors.isEmpty else {
+            throw APIError(status: .badRequest, kind: "bad-request", detail: "paging parameters out of range", errors: errors)
+        }
         return (limit ?? 50, offset ?? 0)
     }
 
@@ -171,9 +178,12 @@ struct APIHandler: APIProtocol {
             let issued = try await tokens.issue(
                 role: TokenStore.Role(rawValue: body.role.rawValue)!, firm: body.firm, name: body.name, expires: expires,
                 actor: bearer.principal, requestID: RequestContextValues.requestID, today: today())
-            return .created(.init(body: .json(.init(
-                id: issued.token.id, prefix: issued.token.prefix, role: body.role, firm: issued.token.firmTaxCode,
-                name: issued.token.name, expiresAt: issued.token.expiresAt, secret: issued.secret))))
+            return .created(
+                .init(
+                    body: .json(
+                        .init(
+                            id: issued.token.id, prefix: issued.token.prefix, role: body.role, firm: issued.token.firmTaxCode,
+                            name: issued.token.name, expiresAt: issued.token.expiresAt, secret: issued.secret))))
         } catch let problem as TokenStore.Problem {
             throw APIError.validation(problem.description, [.init(field: "firm", reason: problem.description)])
         }

@@ -61,7 +61,8 @@ public func buildRouter(settings: HTTPSettings, dependencies: APIDependencies) t
     router.get("/openapi.yaml") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: document)))
     }
-    let logger = dependencies.logger, database = dependencies.database
+    let logger = dependencies.logger
+    let database = dependencies.database
     let tokens = TokenStore(database: database, logger: logger)
     let alerts = AlertReview(database: database, logger: logger)
     let authenticator = Authenticator(tokens: tokens, cache: dependencies.tokenCache)

@@ -23,7 +23,9 @@ public struct Readiness: Sendable {
 
     /// Probes the database, giving up after the timeout (a pool that cannot connect would otherwise wait).
     public func check() async -> Report {
-        let migrator = self.migrator, database = self.database, timeout = self.timeout
+        let migrator = self.migrator
+        let database = self.database
+        let timeout = self.timeout
         let outcome: Result<MigrationStatus, any Error>? = await withTaskGroup(of: Result<MigrationStatus, any Error>?.self) { group in
             group.addTask {
                 do { return .success(try await migrator.status(database)) } catch { return .failure(error) }

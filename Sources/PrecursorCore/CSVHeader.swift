@@ -1,3 +1,5 @@
+import Foundation
+
 /// The header row of a CSV file checked against the columns a format expects: every required column present,
 /// none unknown, none twice. Column order is free.
 public struct CSVHeader: Sendable {
@@ -47,5 +49,3 @@ public struct CSVHeader: Sendable {
         return record.fields[position]
     }
 }
-
-import Foundation

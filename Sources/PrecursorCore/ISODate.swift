@@ -5,7 +5,9 @@ public enum ISODate {
     public static func isReal(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard bytes.count == 10 else { return false }
         let base = bytes.startIndex
-        var year = 0, month = 0, day = 0
+        var year = 0
+        var month = 0
+        var day = 0
         for offset in 0..<10 {
             let byte = bytes[base + offset]
             if offset == 4 || offset == 7 {

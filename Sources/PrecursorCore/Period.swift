@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar date without time or zone (ngày), as used for declarations, licences and reporting periods.
 public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public let year: Int
@@ -245,5 +247,3 @@ extension CivilDate {
         return try! CivilDate(year: parts.year!, month: parts.month!, day: parts.day!)
     }
 }
-
-import Foundation

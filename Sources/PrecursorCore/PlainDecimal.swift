@@ -23,7 +23,10 @@ public struct PlainDecimal: Sendable, Hashable {
             negative = bytes[index] == UInt8(ascii: "-")
             index += 1
         }
-        var mantissa: Int128 = 0, before = 0, after = 0, point = false
+        var mantissa: Int128 = 0
+        var before = 0
+        var after = 0
+        var point = false
         while index < bytes.endIndex {
             let byte = bytes[index]
             if byte == UInt8(ascii: ".") {

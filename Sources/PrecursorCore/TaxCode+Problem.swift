@@ -6,7 +6,8 @@ extension TaxCode {
     public static func problem(_ text: String?) -> String? {
         guard let code = text else { return "tax_code is empty" }
         let bytes = Array(code.utf8)
-        let shaped = (bytes.count == 10 || (bytes.count == 14 && bytes[10] == UInt8(ascii: "-")))
+        let shaped =
+            (bytes.count == 10 || (bytes.count == 14 && bytes[10] == UInt8(ascii: "-")))
             && bytes.indices.allSatisfy { $0 == 10 || (bytes[$0] >= UInt8(ascii: "0") && bytes[$0] <= UInt8(ascii: "9")) }
         guard shaped else {
             return "tax_code \(code): expected 10 digits, or 10 digits, a hyphen and a 3-digit branch number"

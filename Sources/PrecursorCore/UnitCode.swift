@@ -30,4 +30,3 @@ public enum UnitCode: String, CaseIterable, Sendable, Codable {
         }
     }
 }
-

@@ -97,21 +97,21 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         } else {
             let tls: PostgresClient.Configuration.TLS
             switch sslMode {
-                case "disable":
-                    tls = .disable
-                case "allow", "prefer":
-                    var c = TLSConfiguration.makeClientConfiguration()
-                    c.certificateVerification = .none
-                    tls = .prefer(c)
-                case "require":
-                    var c = TLSConfiguration.makeClientConfiguration()
-                    c.certificateVerification = .none
-                    tls = .require(c)
-                default:
-                    var c = TLSConfiguration.makeClientConfiguration()
-                    c.certificateVerification = sslMode == "verify-full" ? .fullVerification : .noHostnameVerification
-                    if let root = sslRootCert { c.trustRoots = .file(root) }
-                    tls = .require(c)
+            case "disable":
+                tls = .disable
+            case "allow", "prefer":
+                var c = TLSConfiguration.makeClientConfiguration()
+                c.certificateVerification = .none
+                tls = .prefer(c)
+            case "require":
+                var c = TLSConfiguration.makeClientConfiguration()
+                c.certificateVerification = .none
+                tls = .require(c)
+            default:
+                var c = TLSConfiguration.makeClientConfiguration()
+                c.certificateVerification = sslMode == "verify-full" ? .fullVerification : .noHostnameVerification
+                if let root = sslRootCert { c.trustRoots = .file(root) }
+                tls = .require(c)
             }
             configuration = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
         }

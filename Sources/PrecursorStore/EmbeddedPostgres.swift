@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A PostgreSQL cluster of our own in a data folder: `initdb` once, `pg_ctl start` listening on a unix socket inside
@@ -97,7 +97,8 @@ public struct EmbeddedPostgres: Sendable {
             ["-D", dataDirectory, "-l", dataDirectory + "/postgres.log", "-w", "-t", "60", "-o", serverOptions.joined(separator: " "), "start"]
         )
         guard result.status == 0 else {
-            let log = (try? String(contentsOfFile: dataDirectory + "/postgres.log", encoding: .utf8))?
+            let log =
+                (try? String(contentsOfFile: dataDirectory + "/postgres.log", encoding: .utf8))?
                 .split(separator: "\n").suffix(8).joined(separator: "\n") ?? ""
             throw .embedded("pg_ctl start failed (exit \(result.status)): \(result.output.trimmed)\n\(log)")
         }
@@ -184,8 +185,10 @@ public struct EmbeddedPostgres: Sendable {
     private func initialise() throws(StoreError) {
         let result = try run(
             "initdb",
-            ["-D", dataDirectory, "-U", EmbeddedPostgres.superuser, "-E", "UTF8", "--locale=C.UTF-8",
-             "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions"]
+            [
+                "-D", dataDirectory, "-U", EmbeddedPostgres.superuser, "-E", "UTF8", "--locale=C.UTF-8",
+                "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions",
+            ]
         )
         guard result.status == 0 else {
             throw .embedded("initdb failed (exit \(result.status)) in \(dataDirectory): \(result.output.trimmed)")

@@ -58,8 +58,9 @@ public struct ReferenceDataLoader: Sendable {
             if summary.changed > 0 {
                 let data = try JSONEncoder.sorted.encode(summary.tables)
                 try await connection.audit(
-                    AuditEntry(actor: actor, action: "seed", entityType: "reference_data", entityID: folder,
-                               after: String(decoding: data, as: UTF8.self)),
+                    AuditEntry(
+                        actor: actor, action: "seed", entityType: "reference_data", entityID: folder,
+                        after: String(decoding: data, as: UTF8.self)),
                     logger: logger)
             }
             return summary
@@ -68,7 +69,11 @@ public struct ReferenceDataLoader: Sendable {
 
     // MARK: - Reading and validating
 
-    private struct Instrument { let line: Int; let code, title: String; let from, to: String? }
+    private struct Instrument {
+        let line: Int
+        let code, title: String
+        let from, to: String?
+    }
     private struct Listing: Hashable { let instrument, list: String }
     private struct Substance {
         let line: Int
@@ -79,11 +84,23 @@ public struct ReferenceDataLoader: Sendable {
         let notes: String?
         let listings: [Listing]
     }
-    private struct Office { let line: Int; let code, name, kind: String; let neighbour: String?; let hot: Bool; let province: String }
-    private struct Zone { let line: Int; let code, name, kind, province: String }
+    private struct Office {
+        let line: Int
+        let code, name, kind: String
+        let neighbour: String?
+        let hot: Bool
+        let province: String
+    }
+    private struct Zone {
+        let line: Int
+        let code, name, kind, province: String
+    }
 
     /// A row's problem: the column and the reason.
-    private struct RowProblem: Error { let field: String; let reason: String }
+    private struct RowProblem: Error {
+        let field: String
+        let reason: String
+    }
 
     private func read<T>(_ file: String, required: [String], parse: (CSVHeader, CSVRecord) throws(RowProblem) -> T) throws -> [T] {
         let path = folder + "/" + file
@@ -141,7 +158,9 @@ public struct ReferenceDataLoader: Sendable {
         return value
     }
 
-    private static func oneOf(_ h: CSVHeader, _ r: CSVRecord, _ column: String, _ allowed: [String], required: Bool = true) throws(RowProblem) -> String? {
+    private static func oneOf(_ h: CSVHeader, _ r: CSVRecord, _ column: String, _ allowed: [String], required: Bool = true) throws(RowProblem)
+        -> String?
+    {
         guard let value = try text(h, r, column, required: required) else { return nil }
         guard allowed.contains(value) else {
             throw RowProblem(field: column, reason: "'\(value)' is not one of \(allowed.joined(separator: ", "))")
@@ -155,9 +174,12 @@ public struct ReferenceDataLoader: Sendable {
     }
 
     private func parseInstrument(_ h: CSVHeader, _ r: CSVRecord) throws(RowProblem) -> Instrument {
-        let from = try Self.date(h, r, "valid_from"), to = try Self.date(h, r, "valid_to")
+        let from = try Self.date(h, r, "valid_from")
+        let to = try Self.date(h, r, "valid_to")
         if let from, let to, from > to { throw RowProblem(field: "valid_from", reason: "\(from) is after valid_to \(to)") }
-        return Instrument(line: r.line, code: try Self.text(h, r, "code", required: true)!, title: try Self.text(h, r, "title", required: true)!, from: from, to: to)
+        return Instrument(
+            line: r.line, code: try Self.text(h, r, "code", required: true)!, title: try Self.text(h, r, "title", required: true)!, from: from, to: to
+        )
     }
 
     private func parseSubstance(_ h: CSVHeader, _ r: CSVRecord) throws(RowProblem) -> Substance {
@@ -191,7 +213,8 @@ public struct ReferenceDataLoader: Sendable {
         return Substance(
             line: r.line, code: try Self.code(h, r), nameEN: try Self.text(h, r, "name_en", required: true)!,
             nameVI: try Self.text(h, r, "name_vi"), cas: cas, hs: hs, hsVN: hsVN,
-            unTable: try Self.oneOf(h, r, "un_table", ["I", "II", "1961-I", "1961-II", "1961-IV", "1971-I", "1971-II", "1971-III", "1971-IV"], required: false),
+            unTable: try Self.oneOf(
+                h, r, "un_table", ["I", "II", "1961-I", "1961-II", "1961-IV", "1971-I", "1971-II", "1971-III", "1971-IV"], required: false),
             vnList: vnList,
             kind: try Self.oneOf(h, r, "kind", ["precursor", "narcotic_medicine", "psychotropic_medicine"])!,
             density: density, notes: try Self.text(h, r, "notes"), listings: listings)
@@ -230,7 +253,11 @@ public struct ReferenceDataLoader: Sendable {
     // MARK: - Writing
 
     private func tally(_ rows: [PostgresRow], into counts: inout Counts) throws {
-        if let row = rows.first { try row.decode(Bool.self) ? (counts.inserted += 1) : (counts.updated += 1) } else { counts.unchanged += 1 }
+        guard let row = rows.first else {
+            counts.unchanged += 1
+            return
+        }
+        if try row.decode(Bool.self) { counts.inserted += 1 } else { counts.updated += 1 }
     }
 
     private func upsertInstruments(_ items: [Instrument], _ c: PostgresConnection) async throws -> Counts {
@@ -276,7 +303,8 @@ public struct ReferenceDataLoader: Sendable {
     private func syncListings(_ items: [Substance], _ c: PostgresConnection) async throws -> Counts {
         var counts = Counts()
         for s in items {
-            let instruments = s.listings.map(\.instrument), lists = s.listings.map(\.list)
+            let instruments = s.listings.map(\.instrument)
+            let lists = s.listings.map(\.list)
             let removed = try await c.run(
                 """
                 DELETE FROM substance_listing l USING substance s

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits a SQL script into statements at top-level semicolons, keeping quoted text, dollar-quoted bodies,
 /// identifiers and comments intact, so that a migration file can be run one statement at a time over the extended
 /// protocol (which takes one statement per query).
@@ -48,7 +50,8 @@ public enum SQLScript {
                 i = j
             case "'", "\"":
                 // E'…' strings treat backslash as an escape; identifiers and plain strings double their quote.
-                let escaped = c == "'" && i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
+                let escaped =
+                    c == "'" && i > 0 && (chars[i - 1] == "E" || chars[i - 1] == "e")
                     && (i < 2 || !isIdentifierScalar(chars[i - 2]))
                 let end = closingQuote(chars, from: i, backslashEscapes: escaped)
                 append(i..<end)
@@ -113,5 +116,3 @@ public enum SQLScript {
         c == "_" || c.properties.isAlphabetic || ("0"..."9").contains(c)
     }
 }
-
-import Foundation

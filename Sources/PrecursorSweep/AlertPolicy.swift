@@ -62,7 +62,8 @@ public enum AlertPolicy {
 
         /// Evidence keys the alert carries after this raise: its earlier ones and the new findings'.
         public var evidenceKeys: [String] {
-            var seen = Set<String>(), keys: [String] = []
+            var seen = Set<String>()
+            var keys: [String] = []
             for key in (openAlert?.evidenceKeys ?? []) + findings.map(\.dedupeKey) where seen.insert(key).inserted {
                 keys.append(key)
             }

@@ -55,7 +55,8 @@ struct AlertRaiser {
                     payload: String(decoding: try encoder.encode(payload), as: UTF8.self), evidenceKey: headline.dedupeKey)
             },
             on: store.connection, logger: logger)
-        var linkedFindings: [Int64] = [], linkedAlerts: [Int64] = []
+        var linkedFindings: [Int64] = []
+        var linkedAlerts: [Int64] = []
         for ((decision, headline, payload), alert) in zip(raising, raised) {
             outcome.raised += 1
             outcome.alertsByRule[headline.rule.rawValue, default: 0] += 1
@@ -84,14 +85,21 @@ struct AlertPayload: Encodable {
     struct Firm: Encodable {
         var taxCode: String
         var name: String
-        enum CodingKeys: String, CodingKey { case taxCode = "tax_code", name }
+        enum CodingKeys: String, CodingKey {
+            case taxCode = "tax_code"
+            case name
+        }
     }
 
     struct Substance: Encodable {
         var code: String
         var nameEN: String?
         var nameVI: String?
-        enum CodingKeys: String, CodingKey { case code, nameEN = "name_en", nameVI = "name_vi" }
+        enum CodingKeys: String, CodingKey {
+            case code
+            case nameEN = "name_en"
+            case nameVI = "name_vi"
+        }
     }
 
     var rule: String
@@ -117,9 +125,15 @@ struct AlertPayload: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case rule, rules, family, severity, score, firm, substance, period, threshold, sources, findings
-        case observedKg = "observed_kg", expectedKg = "expected_kg", reasonEN = "reason_en", reasonVI = "reason_vi"
-        case hotRoute = "hot_route", moreFindings = "more_findings", evidenceKeys = "evidence_keys"
-        case sweepID = "sweep_id", asOf = "as_of"
+        case observedKg = "observed_kg"
+        case expectedKg = "expected_kg"
+        case reasonEN = "reason_en"
+        case reasonVI = "reason_vi"
+        case hotRoute = "hot_route"
+        case moreFindings = "more_findings"
+        case evidenceKeys = "evidence_keys"
+        case sweepID = "sweep_id"
+        case asOf = "as_of"
     }
 
     init(decision: AlertPolicy.Decision, headline: Finding, sweepID: Int64, asOf: CivilDate) {

@@ -50,9 +50,16 @@ public struct Finding: Sendable, Equatable, Codable {
 
         enum CodingKeys: String, CodingKey {
             case rule, kind, period, direction, threshold, score, severity, reference, records, sources
-            case observedKg = "observed_kg", expectedKg = "expected_kg", firstDate = "first_date", lastDate = "last_date"
-            case referenceDate = "reference_date", hotRoute = "hot_route", reasonEN = "reason_en", reasonVI = "reason_vi"
-            case dedupeKey = "dedupe_key", statistic
+            case observedKg = "observed_kg"
+            case expectedKg = "expected_kg"
+            case firstDate = "first_date"
+            case lastDate = "last_date"
+            case referenceDate = "reference_date"
+            case hotRoute = "hot_route"
+            case reasonEN = "reason_en"
+            case reasonVI = "reason_vi"
+            case dedupeKey = "dedupe_key"
+            case statistic
         }
     }
 }

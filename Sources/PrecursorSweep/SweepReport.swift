@@ -18,8 +18,12 @@ public struct SweepReport: Sendable, Codable {
         public var reasonVI: String
 
         enum CodingKeys: String, CodingKey {
-            case alertID = "alert_id", taxCode = "tax_code", firmName = "firm_name", substance, rule, severity, score, outcome
-            case reasonEN = "reason_en", reasonVI = "reason_vi"
+            case alertID = "alert_id"
+            case taxCode = "tax_code"
+            case firmName = "firm_name"
+            case substance, rule, severity, score, outcome
+            case reasonEN = "reason_en"
+            case reasonVI = "reason_vi"
         }
     }
 
@@ -46,8 +50,15 @@ public struct SweepReport: Sendable, Codable {
     public var top: [Raised]
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, scope, requestedScope = "requested_scope", asOf = "as_of", startedAt = "started_at", seconds, scopeEntries = "scope_entries"
-        case findings, alerts, outcomes, ruleSeconds = "rule_seconds", top
+        case id, kind, scope
+        case requestedScope = "requested_scope"
+        case asOf = "as_of"
+        case startedAt = "started_at"
+        case seconds
+        case scopeEntries = "scope_entries"
+        case findings, alerts, outcomes
+        case ruleSeconds = "rule_seconds"
+        case top
     }
 
     public var findingCount: Int { findings.values.reduce(0, +) }
@@ -62,7 +73,12 @@ public struct SweepReport: Sendable, Codable {
             var scopeEntries: Int?
             var seconds: Double
             var ruleSeconds: [String: Double]
-            enum CodingKeys: String, CodingKey { case findings, alerts, outcomes, scopeEntries = "scope_entries", seconds, ruleSeconds = "rule_seconds" }
+            enum CodingKeys: String, CodingKey {
+                case findings, alerts, outcomes
+                case scopeEntries = "scope_entries"
+                case seconds
+                case ruleSeconds = "rule_seconds"
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -105,15 +105,18 @@ public struct SweepRunner: Sendable {
     }
 
     private func sweep(_ request: Request, store: SweepStore, watermark: Date, started: Date) async throws -> SweepReport? {
-        let clock = ContinuousClock(), start = clock.now
-        guard let sweepID = try await store.begin(
-            kind: request.kind.rawValue, scope: request.scope.rawValue, asOf: request.asOf, slot: request.slot)
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard
+            let sweepID = try await store.begin(
+                kind: request.kind.rawValue, scope: request.scope.rawValue, asOf: request.asOf, slot: request.slot)
         else {
             logger.debug("sweep slot already run", metadata: ["slot": "\(request.slot.map { "\($0)" } ?? "-")"])
             return nil
         }
         let thresholds = RuleThresholds(try await store.thresholds())
-        var scope = request.scope, scopeEntries: Int?
+        var scope = request.scope
+        var scopeEntries: Int?
         if scope == .incremental {
             if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
                 !(try await store.thresholdsChanged(since: previous.dataWatermark))

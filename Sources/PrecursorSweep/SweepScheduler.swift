@@ -43,7 +43,8 @@ public struct SweepScheduler: Service {
                 // The schema may still be migrating at start: quiet at first, loud when it persists.
                 logger.log(level: failures > 3 ? .error : .debug, "scheduled sweep failed", metadata: ["error": "\(error)"])
             }
-            let wait = failures > 0 && failures <= 3
+            let wait =
+                failures > 0 && failures <= 3
                 ? Duration.seconds(1) : Duration.seconds(max(0.05, schedule.nextSlot(after: now()).timeIntervalSince(now())))
             _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }

@@ -51,7 +51,8 @@ extension Wording {
                 : "Lần đầu trong 24 tháng dùng \(what) này cho \(name): \(route) \(dateSpan(h, l)) (trọng số tuyến \(stat))"
         case .valueOutlier:
             let origin = h.reference ?? "?"
-            let value = "USD " + number(h.observed, places: 2, l), peers = "USD " + number(h.expected, places: 2, l)
+            let value = "USD " + number(h.observed, places: 2, l)
+            let peers = "USD " + number(h.expected, places: 2, l)
             return en
                 ? "Declared unit value of \(name) from \(origin) in \(h.period) is \(value)/kg against \(peers)/kg for importers of that origin (robust z \(stat), threshold ±\(threshold))"
                 : "Đơn giá khai báo của \(name) xuất xứ \(origin) trong tháng \(h.period) là \(value)/kg so với \(peers)/kg của các doanh nghiệp nhập cùng xuất xứ (z \(stat), ngưỡng ±\(threshold))"

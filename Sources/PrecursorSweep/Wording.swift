@@ -42,15 +42,18 @@ public enum Wording {
                 ? "Licence \(licence): \(amount) of \(name) declared against \(granted) granted (\(percent) %, warning from \(warning) %)"
                 : "Giấy phép \(licence): đã khai \(amount) \(name) so với \(granted) được cấp (\(percent) %, cảnh báo từ \(warning) %)"
         case .reportMismatch:
-            let customs = kg(h.expected, l), reported = kg(h.observed, l)
-            let gap = kg(abs(h.expected - h.observed), l), tolerance = kg(h.threshold, l)
+            let customs = kg(h.expected, l)
+            let reported = kg(h.observed, l)
+            let gap = kg(abs(h.expected - h.observed), l)
+            let tolerance = kg(h.threshold, l)
             let exported = h.direction == "export"
             return l == .en
                 ? "Customs shows \(customs) of \(name) \(exported ? "exported" : "imported") in \(h.period); the firm reported \(reported) (difference \(gap), tolerance \(tolerance))"
                 : "Hải quan ghi nhận \(exported ? "xuất khẩu" : "nhập khẩu") \(customs) \(name) trong kỳ \(h.period); doanh nghiệp báo cáo \(reported) (chênh lệch \(gap), ngưỡng \(tolerance))"
         case .balanceGap:
             let facility = h.reference.map { l == .en ? " at facility \($0)" : " tại cơ sở \($0)" } ?? ""
-            let gap = kg(abs(h.expected - h.observed), l), tolerance = kg(h.threshold, l)
+            let gap = kg(abs(h.expected - h.observed), l)
+            let tolerance = kg(h.threshold, l)
             if h.kind == "continuity" {
                 return l == .en
                     ? "Opening stock of \(name)\(facility) for \(h.period) is \(amount) but the previous period closed at \(kg(h.expected, l)) (difference \(gap), tolerance \(tolerance))"
@@ -61,9 +64,12 @@ public enum Wording {
                 : "Báo cáo kỳ \(h.period) của \(name)\(facility) không cân đối: tồn đầu + nhập − xuất = \(kg(h.expected, l)) nhưng tồn cuối là \(amount) (chênh lệch \(gap), ngưỡng \(tolerance))"
         case .missingReport:
             let due = h.referenceDate.map { date($0, l) } ?? "?"
-            let moved = h.records == 0 ? "" : (l == .en
-                ? "; customs shows \(h.records) declaration line\(h.records == 1 ? "" : "s") in that period"
-                : "; hải quan ghi nhận \(h.records) dòng tờ khai trong kỳ")
+            let moved =
+                h.records == 0
+                ? ""
+                : (l == .en
+                    ? "; customs shows \(h.records) declaration line\(h.records == 1 ? "" : "s") in that period"
+                    : "; hải quan ghi nhận \(h.records) dòng tờ khai trong kỳ")
             return l == .en
                 ? "The report for \(h.period) was due on \(due) and has not been filed\(moved)"
                 : "Báo cáo kỳ \(h.period) đến hạn ngày \(due) nhưng chưa nộp\(moved)"

@@ -5,7 +5,8 @@ import PrecursorStore
 
 /// How admin commands find the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "libpq URI of the database (default: $DATABASE_URL, else the embedded cluster in the data folder).")
+    @Option(
+        name: .customLong("database-url"), help: "libpq URI of the database (default: $DATABASE_URL, else the embedded cluster in the data folder).")
     var databaseURL: String?
 
     @Option(name: .customLong("data-dir"), help: "precursord's data folder, for the embedded cluster (default: $PRECURSOR_DATA_DIR or .precursor).")

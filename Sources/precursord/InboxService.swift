@@ -98,7 +98,8 @@ struct InboxService: Service {
     private func move(_ name: String, to sub: String) {
         let fm = FileManager.default
         for companion in [name, name + ".rejects.csv", name + ".error.txt"] {
-            let from = folder + "/" + companion, to = folder + "/" + sub + "/" + companion
+            let from = folder + "/" + companion
+            let to = folder + "/" + sub + "/" + companion
             guard fm.fileExists(atPath: from) else { continue }
             try? fm.removeItem(atPath: to)
             do { try fm.moveItem(atPath: from, toPath: to) } catch {

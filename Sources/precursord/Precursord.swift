@@ -26,7 +26,8 @@ enum Precursord {
             FileHandle.standardError.write(Data("precursord: configuration: \(error)\n".utf8))
             exit(2)
         }
-        let level = configuration.logLevel, json = configuration.logFormat == "json"
+        let level = configuration.logLevel
+        let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -87,8 +88,9 @@ enum Precursord {
                 .init(service: app),
             ]
             services.append(
-                .init(service: QueueMetricsService(
-                    database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))))
+                .init(
+                    service: QueueMetricsService(
+                        database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))))
             if let schedule = configuration.sweepSchedule {
                 services.append(
                     .init(service: SweepScheduler(database: database, schedule: schedule, logger: Logger(label: "precursor.sweep"))))
@@ -98,10 +100,10 @@ enum Precursord {
                     .init(service: InboxService(folder: inbox, database: database, migrator: migrator, logger: Logger(label: "precursor.inbox"))))
             }
             var groupConfiguration = ServiceGroupConfiguration(
-                    services: services,
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    cancellationSignals: [],
-                    logger: logger)
+                services: services,
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [],
+                logger: logger)
             groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownSeconds)
             try await ServiceGroup(configuration: groupConfiguration).run()
             return 0

@@ -2,11 +2,11 @@ import Foundation
 import Logging
 import OpenAPIRuntime
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import PrecursorAPI
 @testable import PrecursorStore
-import TestSupport
 
 /// The HTTP API over a real socket: authentication, roles, firm isolation, alert review, problem documents.
 @Suite struct APITests {
@@ -99,7 +99,8 @@ import TestSupport
         #expect((listed.json["alerts"] as? [[String: Any]])?.map { $0["id"] as? Int } == [Int(world.alertB)])
 
         let path = "/v1/alerts/\(world.alertB)/actions"
-        let ack = try await daemon.request("POST", path, token: token, headers: ["X-Request-ID": "req-ack-1"], body: Data(#"{"action":"acknowledge"}"#.utf8))
+        let ack = try await daemon.request(
+            "POST", path, token: token, headers: ["X-Request-ID": "req-ack-1"], body: Data(#"{"action":"acknowledge"}"#.utf8))
         #expect(ack.status == 200)
         #expect((ack.json["alert"] as? [String: Any])?["state"] as? String == "acknowledged")
         let assign = try await daemon.request("POST", path, token: token, body: Data(#"{"action":"assign","assignTo":"Nguyễn Văn An"}"#.utf8))
@@ -160,7 +161,8 @@ import TestSupport
         }
         #expect(try stored[0].decode(Int.self) == 1)
 
-        let badFirm = try await daemon.request("POST", "/v1/tokens", token: world.adminToken, body: Data(#"{"role":"enterprise","firm":"0100233489","name":"x"}"#.utf8))
+        let badFirm = try await daemon.request(
+            "POST", "/v1/tokens", token: world.adminToken, body: Data(#"{"role":"enterprise","firm":"0100233489","name":"x"}"#.utf8))
         #expect(badFirm.status == 422)
         #expect(badFirm.body.contains("check digit"))
         let badQuery = try await daemon.request("GET", "/v1/alerts?limit=many", token: world.analystToken)
@@ -180,11 +182,13 @@ import TestSupport
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.hasPrefix("id,firm,substance,rule,severity,score,state,last_raised"))
         #expect(list.stdout.contains(SmallWorld.firmA))
-        let close = try runCommand(["alerts", "close", "\(world.alertA)", "--disposition", "confirmed", "--note", "Đã xác minh"], environment: analyst)
+        let close = try runCommand(
+            ["alerts", "close", "\(world.alertA)", "--disposition", "confirmed", "--note", "Đã xác minh"], environment: analyst)
         #expect(close.status == 0, "\(close.stderr)")
         #expect(close.stdout.contains("closed"))
 
-        let me = try runCommand(["me", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
+        let me = try runCommand(
+            ["me", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
         #expect(me.status == 0, "\(me.stderr)")
         #expect(me.stdout.contains("12/GP-HC,import,2026-01-01,2026-06-30,active,EPHEDRINE,1000,250,750"))
         let denied = try runCommand(["alerts", "list"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
@@ -211,7 +215,8 @@ import TestSupport
         #expect(dossier.status == 0, "\(dossier.stderr)")
         #expect(dossier.stdout.contains("12/GP-HC"))
         #expect(dossier.stdout.contains("2026-03"))
-        let due = try runCommand(["report", "due", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
+        let due = try runCommand(
+            ["report", "due", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
         #expect(due.status == 0, "\(due.stderr)")
         #expect(due.stdout.hasPrefix("period,due_on,status,versions"))
         #expect(due.stdout.contains(",late,0") || due.stdout.contains(",due,0"))
@@ -221,7 +226,8 @@ import TestSupport
     @Test func adminTokenAndAuditCommands() async throws {
         let world = try await SmallWorld.make("apitokencli")
         let env = ["DATABASE_URL": world.url.uri]
-        let issued = try runCommand(["admin", "token", "issue", "--role", "analyst", "--name", "Trần Thị Bình", "--format", "json"], environment: env)
+        let issued = try runCommand(
+            ["admin", "token", "issue", "--role", "analyst", "--name", "Trần Thị Bình", "--format", "json"], environment: env)
         #expect(issued.status == 0, "\(issued.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(issued.stdout.utf8)) as? [String: Any]
         let id = try #require((object?["token"] as? [String: Any])?["id"] as? Int)
@@ -240,7 +246,8 @@ import TestSupport
         let victim = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
             try await db.transaction { c -> Int64 in
                 try await c.run("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only", logger: Logger(label: "test"))
-                let rows = try await c.rows("UPDATE audit_log SET actor = 'someone-else' WHERE action = 'token.revoke' RETURNING id", logger: Logger(label: "test"))
+                let rows = try await c.rows(
+                    "UPDATE audit_log SET actor = 'someone-else' WHERE action = 'token.revoke' RETURNING id", logger: Logger(label: "test"))
                 try await c.run("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only", logger: Logger(label: "test"))
                 return try rows[0].decode(Int64.self)
             }
@@ -319,7 +326,9 @@ import TestSupport
     @Test func supervisorsChangeThresholdsAndTheChangeIsAudited() async throws {
         let world = try await SmallWorld.make("apirules")
         try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
-            _ = try await db.rows("INSERT INTO rule_config (rule, key, value, description) VALUES ('licence_overdrawn', 'warn_ratio', 0.9, 'share of the granted kg that raises a warning')")
+            _ = try await db.rows(
+                "INSERT INTO rule_config (rule, key, value, description) VALUES ('licence_overdrawn', 'warn_ratio', 0.9, 'share of the granted kg that raises a warning')"
+            )
         }
         let daemon = try await world.startDaemon()
         #expect(try await daemon.request("GET", "/v1/rules", token: world.analystToken).status == 403)

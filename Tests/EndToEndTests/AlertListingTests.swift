@@ -2,11 +2,11 @@ import Foundation
 import Logging
 import OpenAPIRuntime
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import PrecursorAPI
 @testable import PrecursorStore
-import TestSupport
 
 /// The listing's document, assembled by PostgreSQL from the JSON each alert keeps of itself
 /// (`sql/0018_alert_listing_json.sql`), is the document the generated encoder writes for the same alerts — for every
@@ -47,7 +47,13 @@ import TestSupport
             try await expectSameDocuments(alerts, count: 5)
 
             // Writes that change what an alert shows: an analyst's action, a firm renamed, a substance's code changed.
-            let open = try #require(try await alerts.list(filtered { $0.state = "open"; $0.firmTaxCode = SmallWorld.firmA }).first)
+            let open = try #require(
+                try await alerts.list(
+                    filtered {
+                        $0.state = "open"
+                        $0.firmTaxCode = SmallWorld.firmA
+                    }
+                ).first)
             _ = try await alerts.act(open.id, .assign(to: "Lê \"Văn\" Cường", note: nil), actor: .cliOperator, requestID: nil)
             try await db.transaction { c in
                 try await c.run(
@@ -71,8 +77,15 @@ import TestSupport
     /// Compares `listDocument` with the generated encoding of `list` for the default pages and the filtered ones.
     func expectSameDocuments(_ alerts: AlertReview, count: Int, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let filters: [AlertReview.Filter] = [
-            filtered { _ in }, filtered { $0.limit = 2; $0.offset = 1 }, filtered { $0.state = "closed" },
-            filtered { $0.state = "open"; $0.limit = 1 }, filtered { $0.state = "escalated" },
+            filtered { _ in },
+            filtered {
+                $0.limit = 2
+                $0.offset = 1
+            }, filtered { $0.state = "closed" },
+            filtered {
+                $0.state = "open"
+                $0.limit = 1
+            }, filtered { $0.state = "escalated" },
             filtered { $0.firmTaxCode = SmallWorld.firmB }, filtered { $0.severity = "high" }, filtered { $0.period = "2026-07" },
             filtered { $0.substance = "NO_SUCH_SUBSTANCE" }, filtered { $0.onlyFirmID = -1 },
         ]

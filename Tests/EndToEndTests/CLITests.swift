@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursorctl admin db …` run as a process against the test cluster, as an operator would.
 @Suite struct CLITests {
@@ -27,7 +26,8 @@ import TestSupport
         try FileManager.default.copyItem(atPath: TestDatabase.repositoryRoot + "/sql", toPath: copy)
         defer { try? FileManager.default.removeItem(atPath: copy) }
         let file = copy + "/0002_registry.sql"
-        try (try String(contentsOfFile: file, encoding: .utf8) + "\nCREATE INDEX sneaky ON firm (name);\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: file, encoding: .utf8) + "\nCREATE INDEX sneaky ON firm (name);\n").write(
+            toFile: file, atomically: true, encoding: .utf8)
         let result = try runCommand(["admin", "db", "migrate"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
         #expect(result.status == 1)
         #expect(result.stderr.contains("0002_registry.sql"))

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursord` run as a process: start, readiness over HTTP, signals.
 @Suite struct DaemonTests {

@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursorctl admin demo generate` run as a process, its files imported through the real importers.
 @Suite struct DemoCLITests {
@@ -17,7 +16,7 @@ import TestSupport
         for kind in ["firms", "facilities", "licences", "declarations", "reports"] {
             let (result, summary) = try fixture.importJSON(kind, out + "/\(kind).csv")
             #expect(result.status == 0, "\(kind): \(result.stderr)")
-            #expect(summary.rows_rejected == 0 && summary.rows_loaded == summary.rows_read && summary.rows_read > 0, "\(kind): \(result.stdout)")
+            #expect(summary.rowsRejected == 0 && summary.rowsLoaded == summary.rowsRead && summary.rowsRead > 0, "\(kind): \(result.stdout)")
         }
         #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 40)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM declaration_line WHERE licence_id IS NULL") == 0)
@@ -34,7 +33,9 @@ import TestSupport
     @Test func theSameSeedWritesTheSameFiles() throws {
         let folder = NSTemporaryDirectory() + "precursor-demo-\(UUID().uuidString.prefix(8))"
         for name in ["a", "b"] {
-            let result = try runCommand(["admin", "demo", "generate", "--firms", "25", "--months", "8", "--seed", "99", "--out", folder + "/" + name, "--end", "2026-03"])
+            let result = try runCommand([
+                "admin", "demo", "generate", "--firms", "25", "--months", "8", "--seed", "99", "--out", folder + "/" + name, "--end", "2026-03",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
         }
         for file in ["firms", "facilities", "licences", "declarations", "reports", "truth", "filings"] {
@@ -47,7 +48,9 @@ import TestSupport
     @Test func helpExplainsTheFilesTheScenariosAndTheReportingFrequency() throws {
         let help = try runCommand(["admin", "demo", "generate", "--help"])
         #expect(help.status == 0)
-        for text in ["--firms", "--months", "--seed", "--out", "--end", "truth.csv", "filings.csv", "QUARTERLY", "monthly", "split_shipments", "late_report"] {
+        for text in [
+            "--firms", "--months", "--seed", "--out", "--end", "truth.csv", "filings.csv", "QUARTERLY", "monthly", "split_shipments", "late_report",
+        ] {
             #expect(help.stdout.contains(text), "help lacks \(text):\n\(help.stdout)")
         }
         let bad = try runCommand(["admin", "demo", "generate", "--firms", "5", "--months", "3", "--seed", "1", "--out", "/tmp/x", "--end", "2026-13"])

@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// A declarations file of new keys is copied straight into declaration_line in binary; the same file from standard
 /// input takes the staging path. Both must store the same values and the same rejects.
@@ -50,7 +49,7 @@ import TestSupport
             #expect(result.status == 1, "\(result.stderr)")
             #expect(result.stderr.contains("declarations loaded directly") == !fromStandardInput, "\(result.stderr)")
             let summary = try JSONDecoder().decode(ImportFixture.Summary.self, from: Data(result.stdout.utf8))
-            #expect(summary.rows_read == 7 && summary.rows_loaded == 5 && summary.rows_rejected == 2)
+            #expect(summary.rowsRead == 7 && summary.rowsLoaded == 5 && summary.rowsRejected == 2)
             results.append(try await fixture.strings(Self.stored) + fixture.strings(Self.rejects))
             if !fromStandardInput {
                 let file = try String(contentsOfFile: path + ".rejects.csv", encoding: .utf8).split(separator: "\n")
@@ -79,7 +78,7 @@ import TestSupport
         let path = try fixture.write("declarations.csv", text)
         let (result, summary) = try fixture.importJSON("declarations", path)
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(summary.rows_read == 30_001 && summary.rows_loaded == 1 && summary.rows_rejected == 30_000)
+        #expect(summary.rowsRead == 30_001 && summary.rowsLoaded == 1 && summary.rowsRejected == 30_000)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM ingest_reject") == 30_000)
         #expect(try await fixture.scalar("SELECT count(DISTINCT fields->>'licence_no')::int FROM ingest_reject") == 30_000)
         let file = try String(contentsOfFile: path + ".rejects.csv", encoding: .utf8).split(separator: "\n")

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import PostgresNIO
-
 import PrecursorStore
 import TestSupport
 
@@ -53,11 +52,25 @@ struct ImportFixture {
         return (result, summary)
     }
 
+    /// `--format json` summary of an import (its snake_case keys are the CLI's contract).
     struct Summary: Decodable {
-        let import_id: Int
-        let rows_read, rows_loaded, rows_unchanged, rows_rejected: Int
-        let rejects_file: String?
+        let importID: Int
+        let rowsRead: Int
+        let rowsLoaded: Int
+        let rowsUnchanged: Int
+        let rowsRejected: Int
+        let rejectsFile: String?
         let sha256: String
+
+        enum CodingKeys: String, CodingKey {
+            case importID = "import_id"
+            case rowsRead = "rows_read"
+            case rowsLoaded = "rows_loaded"
+            case rowsUnchanged = "rows_unchanged"
+            case rowsRejected = "rows_rejected"
+            case rejectsFile = "rejects_file"
+            case sha256
+        }
     }
 
     /// Loads the standard firms.

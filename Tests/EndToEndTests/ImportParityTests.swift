@@ -1,10 +1,9 @@
 import Foundation
 import PostgresNIO
-import Testing
-
 import PrecursorCore
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// Declarations are checked in Swift while the firms, facilities, licences and reports imports check in SQL: the
 /// Swift parsers and reasons must accept, refuse and word exactly what the SQL helpers of sql/0008 do.
@@ -44,11 +43,12 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [
-        ("10", "LTR", "0.791", "50", "3.955000"), ("2", "TNE", nil, "99", "1980.000000"), ("500", "GRM", nil, nil, "0.500000"),
-        ("0.0000005", "KGM", nil, nil, "0.000001"), ("0.0000004", "KGM", nil, nil, "0.000000"), ("1.5", "MGM", nil, "33.33335", "0.000001"),
-        ("999999999.123456789", "MLT", "1.049", "12.34565", "129506.392886"),
-    ] as [(String, String, String?, String?, String)])
+    @Test(
+        arguments: [
+            ("10", "LTR", "0.791", "50", "3.955000"), ("2", "TNE", nil, "99", "1980.000000"), ("500", "GRM", nil, nil, "0.500000"),
+            ("0.0000005", "KGM", nil, nil, "0.000001"), ("0.0000004", "KGM", nil, nil, "0.000000"), ("1.5", "MGM", nil, "33.33335", "0.000001"),
+            ("999999999.123456789", "MLT", "1.049", "12.34565", "129506.392886"),
+        ] as [(String, String, String?, String?, String)])
     func kilogramsOfPureSubstanceAreRoundedAsNumericRounds(quantity: String, unit: String, density: String?, percent: String?, kg: String) throws {
         let factor = try #require(PlainDecimal(UnitCode(rawValue: unit)!.factor.description))
         let volume = UnitCode(rawValue: unit)!.dimension == .volume

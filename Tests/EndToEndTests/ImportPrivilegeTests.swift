@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// Declarations load the same whichever path they take: a superuser (foreign-key triggers skipped after set-based
 /// locks, secondary indexes rebuilt in a bulk load) or a role with table privileges only (triggers fire per row, the
@@ -32,16 +31,18 @@ import TestSupport
     /// What every path must leave: the same rows, rejects and reasons.
     func expectLoaded(_ fixture: ImportFixture, _ result: CommandResult, _ summary: ImportFixture.Summary) async throws {
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(summary.rows_read == 7 && summary.rows_loaded == 3 && summary.rows_unchanged == 1 && summary.rows_rejected == 3)
-        #expect(try await fixture.strings(
-            "SELECT declaration_no || '/' || line_no, kg_pure::text, coalesce(licence_no, '') FROM declaration_line ORDER BY 1") == [
-                ["D-1/1", "100.000000", "NO-SUCH-LICENCE"], ["D-1/2", "3.955000", ""], ["D-2/1", "0.500000", ""],
+        #expect(summary.rowsRead == 7 && summary.rowsLoaded == 3 && summary.rowsUnchanged == 1 && summary.rowsRejected == 3)
+        #expect(
+            try await fixture.strings(
+                "SELECT declaration_no || '/' || line_no, kg_pure::text, coalesce(licence_no, '') FROM declaration_line ORDER BY 1") == [
+                    ["D-1/1", "100.000000", "NO-SUCH-LICENCE"], ["D-1/2", "3.955000", ""], ["D-2/1", "0.500000", ""],
+                ])
+        #expect(
+            try await fixture.strings("SELECT line::text, array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line") == [
+                ["6", "declaration_no D-3 line_no 1 appears on lines 6, 7 with different content"],
+                ["7", "declaration_no D-3 line_no 1 appears on lines 6, 7 with different content"],
+                ["8", "declared_on 2026-02-30: not a real date written YYYY-MM-DD"],
             ])
-        #expect(try await fixture.strings("SELECT line::text, array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line") == [
-            ["6", "declaration_no D-3 line_no 1 appears on lines 6, 7 with different content"],
-            ["7", "declaration_no D-3 line_no 1 appears on lines 6, 7 with different content"],
-            ["8", "declared_on 2026-02-30: not a real date written YYYY-MM-DD"],
-        ])
         #expect(try await fixture.strings("SELECT fields->>'line_no', fields->>'hs_code' FROM ingest_reject WHERE line = 7") == [["01", "2915.24"]])
     }
 
@@ -60,7 +61,8 @@ import TestSupport
         url.user = role
         url.password = "plain"
         let indexes = try await fixture.declarationIndexes()
-        let privileges = try await ImportFixture(url: url, folder: fixture.folder).strings("""
+        let privileges = try await ImportFixture(url: url, folder: fixture.folder).strings(
+            """
             SELECT current_user, current_setting('is_superuser'), has_parameter_privilege('session_replication_role', 'SET')::text
             """)
         #expect(privileges == [[role, "off", "false"]])
@@ -73,7 +75,7 @@ import TestSupport
 
         // The second time every stored key is unchanged, through the path that compares with stored rows.
         let (again, second) = try load(fixture, as: url, path)
-        #expect(again.status == 1 && second.rows_loaded == 0 && second.rows_unchanged == 4 && second.rows_rejected == 3)
+        #expect(again.status == 1 && second.rowsLoaded == 0 && second.rowsUnchanged == 4 && second.rowsRejected == 3)
     }
 
     @Test func aBulkLoadRebuildsTheIndexesItDropped() async throws {
@@ -85,11 +87,12 @@ import TestSupport
         let (result, summary) = try load(fixture, as: fixture.url, path)
         try await expectLoaded(fixture, result, summary)
         #expect(try await fixture.declarationIndexes() == indexes)
-        let valid = try await fixture.scalar("""
+        let valid = try await fixture.scalar(
+            """
             SELECT count(*)::int FROM pg_index WHERE indrelid = 'declaration_line'::regclass AND indisvalid AND indisready
             """)
         #expect(valid == indexes.count)
         let (again, second) = try load(fixture, as: fixture.url, path)
-        #expect(again.status == 1 && second.rows_loaded == 0 && second.rows_unchanged == 4 && second.rows_rejected == 3)
+        #expect(again.status == 1 && second.rowsLoaded == 0 && second.rowsUnchanged == 4 && second.rowsRejected == 3)
     }
 }

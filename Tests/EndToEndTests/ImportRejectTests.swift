@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// Every reject reason, in both reject outputs (the ingest_reject table and FILE.rejects.csv), with good rows loaded
 /// beside the bad ones and exit code 1.
@@ -17,17 +16,34 @@ import TestSupport
         ("D-5,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2933.39,,100,KGM,99,,", "hs_code 2933.39 maps to 5 substances"),
         ("D-6,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,9999.99,,100,KGM,99,,", "hs_code 9999.99 maps to no substance"),
         ("D-7,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,XYZ,99,,", "unit XYZ: unknown unit"),
-        ("D-8,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2924.23,N_ACETYLANTHRANILIC_ACID,100,LTR,99,,",
-         "unit LTR: N_ACETYLANTHRANILIC_ACID has no density in the catalogue; declare in KGM"),
+        (
+            "D-8,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2924.23,N_ACETYLANTHRANILIC_ACID,100,LTR,99,,",
+            "unit LTR: N_ACETYLANTHRANILIC_ACID has no density in the catalogue; declare in KGM"
+        ),
         ("D-9,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,-5,KGM,99,,", "quantity -5: negative"),
         ("D-10,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1 000,KGM,99,,", "quantity 1 000: not a number"),
         ("D-11,1,2026-02-30,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,99,,", "declared_on 2026-02-30: not a real date"),
-        ("D-12,1,2026-03-10,import,0100233488,NOWHERE,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,99,,", "customs_office NOWHERE: unknown customs office"),
+        (
+            "D-12,1,2026-03-10,import,0100233488,NOWHERE,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,99,,",
+            "customs_office NOWHERE: unknown customs office"
+        ),
         ("D-13,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,150,,", "concentration_pct 150: outside 0-100"),
-        ("D-14,1,2026-03-10,sideways,0100233488,HAN_AIR,teleport,china,29.15,ACETIC_ANHYDRIDE,100,KGM,99,,", "direction sideways: expected import or export"),
-        ("D-15,1000,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,0,,-1", "line_no 1000: expected a whole number from 1 to 999"),
-        ("D-16,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,99,,", "declaration_no D-16 line_no 1 appears on lines 17, 18 with different content"),
-        ("D-16,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,101,KGM,99,,", "declaration_no D-16 line_no 1 appears on lines 17, 18 with different content"),
+        (
+            "D-14,1,2026-03-10,sideways,0100233488,HAN_AIR,teleport,china,29.15,ACETIC_ANHYDRIDE,100,KGM,99,,",
+            "direction sideways: expected import or export"
+        ),
+        (
+            "D-15,1000,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,0,,-1",
+            "line_no 1000: expected a whole number from 1 to 999"
+        ),
+        (
+            "D-16,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,99,,",
+            "declaration_no D-16 line_no 1 appears on lines 17, 18 with different content"
+        ),
+        (
+            "D-16,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,101,KGM,99,,",
+            "declaration_no D-16 line_no 1 appears on lines 17, 18 with different content"
+        ),
     ]
 
     @Test func everyDeclarationRejectReasonInBothOutputs() async throws {
@@ -37,7 +53,7 @@ import TestSupport
         let path = try fixture.write("declarations.csv", ([ImportFixture.declarationsHeader] + rows).joined(separator: "\n") + "\n")
         let (result, summary) = try fixture.importJSON("declarations", path)
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(summary.rows_read == rows.count && summary.rows_loaded == 1 && summary.rows_rejected == rows.count - 1)
+        #expect(summary.rowsRead == rows.count && summary.rowsLoaded == 1 && summary.rowsRejected == rows.count - 1)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM declaration_line") == 1)
 
         let stored = try await fixture.strings(
@@ -61,12 +77,14 @@ import TestSupport
         #expect(rejects.count == Self.declarationCases.count + 1)
         #expect(rejects[0] == "line,reasons," + ImportFixture.declarationsHeader)
         #expect(rejects[1].hasPrefix("3,\"tax_code 0100233489: check digit 9, expected 8\",D-2,1,2026-03-10"), "\(rejects[1])")
-        #expect(summary.rejects_file == path + ".rejects.csv")
+        #expect(summary.rejectsFile == path + ".rejects.csv")
     }
 
     @Test func registryRejectReasons() async throws {
         let fixture = try await ImportFixture.make("rejreg")
-        let firms = try fixture.write("firms.csv", """
+        let firms = try fixture.write(
+            "firms.csv",
+            """
             \(ImportFixture.firmsHeader)
             0100233488,Đông Á,chemical_distributor,Hà Nội,2015-04-01,active,true
             0100233489,Sai mã,chemical_distributor,Hà Nội,,,
@@ -75,15 +93,19 @@ import TestSupport
             """)
         let (firmResult, firmSummary) = try fixture.importJSON("firms", firms)
         #expect(firmResult.status == 1)
-        #expect(firmSummary.rows_loaded == 1 && firmSummary.rows_rejected == 2)
+        #expect(firmSummary.rowsLoaded == 1 && firmSummary.rowsRejected == 2)
         let firmReasons = try await fixture.strings("SELECT array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line").map { $0[0] }
         #expect(firmReasons[0] == "tax_code 0100233489: check digit 9, expected 8")
-        for fragment in ["name is empty", "sector miner: expected", "province is empty", "registered_on 2015-13-01: not a real date",
-                         "status closed: expected active, suspended or dissolved", "key_enterprise yes: expected true or false"] {
+        for fragment in [
+            "name is empty", "sector miner: expected", "province is empty", "registered_on 2015-13-01: not a real date",
+            "status closed: expected active, suspended or dissolved", "key_enterprise yes: expected true or false",
+        ] {
             #expect(firmReasons[1].contains(fragment), "\(firmReasons[1])")
         }
 
-        let facilities = try fixture.write("facilities.csv", """
+        let facilities = try fixture.write(
+            "facilities.csv",
+            """
             tax_code,facility_code,kind,name,zone_code,province,address
             0100233488,WH1,warehouse,Kho,NO_ZONE,Hà Nội,
             0100233505,F1,castle,Nhà máy,,Hồ Chí Minh,
@@ -91,11 +113,14 @@ import TestSupport
             """)
         #expect(try fixture.importFile("facilities", facilities).status == 1)
         let facilityReasons = try await fixture.strings(
-            "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'facilities' ORDER BY line").map { $0[0] }
+            "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'facilities' ORDER BY line"
+        ).map { $0[0] }
         #expect(facilityReasons[0] == "zone_code NO_ZONE: unknown zone")
         #expect(facilityReasons[1].contains("tax_code 0100233505: unknown firm") && facilityReasons[1].contains("kind castle"))
 
-        let licences = try fixture.write("licences.csv", """
+        let licences = try fixture.write(
+            "licences.csv",
+            """
             \(ImportFixture.licencesHeader)
             L-1,0100233488,MOIT,import,ACETIC_ANHYDRIDE,,100,2026-01-01,2026-12-31,active
             L-1,0100233488,MOIT,import,ACETONE,,100,2026-01-01,2027-06-30,active
@@ -107,9 +132,10 @@ import TestSupport
             """)
         let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 1)
-        #expect(licenceSummary.rows_loaded == 1 && licenceSummary.rows_rejected == 5)
+        #expect(licenceSummary.rowsLoaded == 1 && licenceSummary.rowsRejected == 5)
         let licenceReasons = try await fixture.strings(
-            "SELECT line::text, array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'licences' ORDER BY line")
+            "SELECT line::text, array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'licences' ORDER BY line"
+        )
         #expect(licenceReasons[0][1] == "licence L-1: valid_until differ between its lines 2, 3; the lines of one licence must agree on them")
         #expect(licenceReasons[2][1] == "valid_from 2026-12-31 is after valid_until 2026-01-01")
         #expect(licenceReasons[3][1].contains("line(s) 6 of this licence were rejected"))
@@ -120,7 +146,9 @@ import TestSupport
     @Test func reportRejectReasons() async throws {
         let fixture = try await ImportFixture.make("rejrep")
         try fixture.loadFirms()
-        let path = try fixture.write("reports.csv", """
+        let path = try fixture.write(
+            "reports.csv",
+            """
             tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note
             0100233488,2025-13,NOPE,ACETONE,1,x,0,0,0,0,0,0,-1,
             0100233488,2025,,ACETONE,1,0,0,0,0,0,0,0,1,
@@ -128,10 +156,12 @@ import TestSupport
             """)
         let (result, summary) = try fixture.importJSON("reports", path)
         #expect(result.status == 1)
-        #expect(summary.rows_loaded == 1 && summary.rows_rejected == 1)
+        #expect(summary.rowsLoaded == 1 && summary.rowsRejected == 1)
         let reasons = try await fixture.strings("SELECT array_to_string(reasons, '; ') FROM ingest_reject")[0][0]
-        for fragment in ["period 2025-13: expected YYYY, YYYY-Qn or YYYY-MM", "facility_code NOPE: unknown facility of firm 0100233488",
-                         "imported_kg x: not a number", "closing_kg -1: negative"] {
+        for fragment in [
+            "period 2025-13: expected YYYY, YYYY-Qn or YYYY-MM", "facility_code NOPE: unknown facility of firm 0100233488",
+            "imported_kg x: not a number", "closing_kg -1: negative",
+        ] {
             #expect(reasons.contains(fragment), "\(reasons)")
         }
     }

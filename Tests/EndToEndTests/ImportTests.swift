@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursorctl admin import …` run as a process against the real database: each format's happy path, BOM/CRLF,
 /// NFC, idempotence, file-level errors and atomicity.
@@ -11,13 +10,14 @@ import TestSupport
         let fixture = try await ImportFixture.make("impfirms")
         // "Công ty Hóa chất" typed with combining diacritics (o + U+0302, o + U+0301, a + U+0302 + U+0301).
         let decomposed = "Co\u{302}ng ty Ho\u{301}a cha\u{302}\u{301}t"
-        let text = "\u{FEFF}" + ImportFixture.firmsHeader + "\r\n"
+        let text =
+            "\u{FEFF}" + ImportFixture.firmsHeader + "\r\n"
             + "0100233488,\(decomposed),chemical_distributor,Ha\u{300} Nội,2015-04-01,active,true\r\n"
             + "0100233505,\"Dược phẩm, Miền Nam\",pharma_distributor,Hồ Chí Minh,,,false\r\n"
         let path = try fixture.write("firms.csv", text)
         let (result, summary) = try fixture.importJSON("firms", path)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(summary.rows_read == 2 && summary.rows_loaded == 2 && summary.rows_rejected == 0)
+        #expect(summary.rowsRead == 2 && summary.rowsLoaded == 2 && summary.rowsRejected == 0)
         let names = try await fixture.strings("SELECT name, province, status FROM firm ORDER BY tax_code")
         #expect(names[0] == ["Công ty Hóa chất", "Hà Nội", "active"])
         #expect(names[0][0].unicodeScalars.count == "Công ty Hóa chất".precomposedStringWithCanonicalMapping.unicodeScalars.count)
@@ -33,7 +33,9 @@ import TestSupport
     @Test func facilitiesLicencesDeclarationsAndReportsLoad() async throws {
         let fixture = try await ImportFixture.make("impall")
         try fixture.loadFirms()
-        let facilities = try fixture.write("facilities.csv", """
+        let facilities = try fixture.write(
+            "facilities.csv",
+            """
             tax_code,facility_code,kind,name,zone_code,province,address
             0100233488,WH1,warehouse,Kho Đông Anh,KCX_TAN_THUAN,Hà Nội,"Số 1, Đông Anh"
             0100233505,F1,factory,Nhà máy 1,,Hồ Chí Minh,
@@ -42,7 +44,9 @@ import TestSupport
         #expect(try fixture.importFile("facilities", facilities).status == 0)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM facility WHERE zone_id IS NOT NULL") == 1)
 
-        let licences = try fixture.write("licences.csv", """
+        let licences = try fixture.write(
+            "licences.csv",
+            """
             \(ImportFixture.licencesHeader)
             LIC-1,0100233488,MOIT,import,ACETIC_ANHYDRIDE,,1000,2026-01-01,2026-12-31,active
             LIC-1,0100233488,MOIT,import,67-64-1,50,200.5,2026-01-01,2026-12-31,active
@@ -50,12 +54,16 @@ import TestSupport
             """)
         let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 0, "\(licenceResult.stderr)")
-        #expect(licenceSummary.rows_loaded == 2)
-        #expect(try await fixture.strings(
-            "SELECT s.code, ll.concentration_pct::text, ll.quantity_kg::text FROM licence_line ll JOIN substance s ON s.id = ll.substance_id ORDER BY 1")
-            == [["ACETIC_ANHYDRIDE", "100.0000", "1000.000"], ["ACETONE", "50.0000", "200.500"]])
+        #expect(licenceSummary.rowsLoaded == 2)
+        #expect(
+            try await fixture.strings(
+                "SELECT s.code, ll.concentration_pct::text, ll.quantity_kg::text FROM licence_line ll JOIN substance s ON s.id = ll.substance_id ORDER BY 1"
+            )
+                == [["ACETIC_ANHYDRIDE", "100.0000", "1000.000"], ["ACETONE", "50.0000", "200.500"]])
 
-        let declarations = try fixture.write("declarations.csv", """
+        let declarations = try fixture.write(
+            "declarations.csv",
+            """
             \(ImportFixture.declarationsHeader)
             D-100,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,2,TNE,99,LIC-1,5000
             D-100,2,2026-03-10,import,0100233488,HAN_AIR,air,CN,29141100,,10,LTR,50,NO-SUCH-LICENCE,
@@ -64,22 +72,27 @@ import TestSupport
             """)
         let (result, summary) = try fixture.importJSON("declarations", declarations)
         #expect(result.status == 0, "\(result.stderr)\(result.stdout)")
-        #expect(summary.rows_loaded == 3)
-        let lines = try await fixture.strings("""
+        #expect(summary.rowsLoaded == 3)
+        let lines = try await fixture.strings(
+            """
             SELECT d.declaration_no || '/' || d.line_no, s.code, d.hs_code, d.kg_pure::text, coalesce(d.licence_no, ''),
                    coalesce(l.licence_no, '-')
               FROM declaration_line d JOIN substance s ON s.id = d.substance_id LEFT JOIN licence l ON l.id = d.licence_id
              ORDER BY 1
             """)
-        #expect(lines == [
-            ["D-100/1", "ACETIC_ANHYDRIDE", "291524", "1980.000000", "LIC-1", "LIC-1"],
-            // 10 L × 0.791 kg/L × 50 % (substance found from the 8-digit HS code alone).
-            ["D-100/2", "ACETONE", "29141100", "3.955000", "NO-SUCH-LICENCE", "-"],
-            ["D-101/1", "ACETIC_ANHYDRIDE", "29152400", "0.500000", "", "-"],
-        ])
+        #expect(
+            lines == [
+                ["D-100/1", "ACETIC_ANHYDRIDE", "291524", "1980.000000", "LIC-1", "LIC-1"],
+                // 10 L × 0.791 kg/L × 50 % (substance found from the 8-digit HS code alone).
+                ["D-100/2", "ACETONE", "29141100", "3.955000", "NO-SUCH-LICENCE", "-"],
+                ["D-101/1", "ACETIC_ANHYDRIDE", "29152400", "0.500000", "", "-"],
+            ])
 
-        let header = "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
-        let reports = try fixture.write("reports.csv", """
+        let header =
+            "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
+        let reports = try fixture.write(
+            "reports.csv",
+            """
             \(header)
             0100233488,2025,WH1,ACETIC_ANHYDRIDE,10,100,0,0,0,90,0,0,20,Báo cáo năm
             0100233505,2025-Q4,,EPHEDRINE,0,5,0,0,4,0,0,0,1,
@@ -87,21 +100,26 @@ import TestSupport
             """)
         #expect(try fixture.importFile("reports", reports).status == 0)
         let again = try fixture.importJSON("reports", reports).1
-        #expect(again.rows_loaded == 0 && again.rows_unchanged == 2)
-        let amended = try fixture.write("reports-amended.csv", """
+        #expect(again.rowsLoaded == 0 && again.rowsUnchanged == 2)
+        let amended = try fixture.write(
+            "reports-amended.csv",
+            """
             \(header)
             0100233488,2025,WH1,ACETIC_ANHYDRIDE,10,100,0,0,0,80,0,0,30,Báo cáo năm (sửa)
 
             """)
-        #expect(try fixture.importJSON("reports", amended).1.rows_loaded == 1)
-        #expect(try await fixture.strings("SELECT version::text, sold_kg::text, source FROM self_report WHERE period = '2025' ORDER BY version")
-            == [["1", "90.000", "import"], ["2", "80.000", "import"]])
+        #expect(try fixture.importJSON("reports", amended).1.rowsLoaded == 1)
+        #expect(
+            try await fixture.strings("SELECT version::text, sold_kg::text, source FROM self_report WHERE period = '2025' ORDER BY version")
+                == [["1", "90.000", "import"], ["2", "80.000", "import"]])
     }
 
     @Test func theSameFileTwiceChangesNothingTheSecondTime() async throws {
         let fixture = try await ImportFixture.make("impidem")
         try fixture.loadFirms()
-        let path = try fixture.write("d.csv", """
+        let path = try fixture.write(
+            "d.csv",
+            """
             \(ImportFixture.declarationsHeader)
             D-1,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,,,
             D-1,2,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,50,KGM,,,
@@ -109,11 +127,11 @@ import TestSupport
 
             """)
         let first = try fixture.importJSON("declarations", path).1
-        #expect(first.rows_read == 3 && first.rows_loaded == 2 && first.rows_unchanged == 1)
+        #expect(first.rowsRead == 3 && first.rowsLoaded == 2 && first.rowsUnchanged == 1)
         let before = try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id")
         let (result, second) = try fixture.importJSON("declarations", path)
         #expect(result.status == 0)
-        #expect(second.rows_loaded == 0 && second.rows_unchanged == 3 && second.rows_rejected == 0)
+        #expect(second.rowsLoaded == 0 && second.rowsUnchanged == 3 && second.rowsRejected == 0)
         #expect(try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id") == before)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch WHERE kind = 'declarations'") == 2)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM audit_log WHERE action = 'import.declarations'") == 1)
@@ -127,7 +145,9 @@ import TestSupport
     @Test func theSameKeyWrittenTwoWaysInOneFile() async throws {
         let fixture = try await ImportFixture.make("impsamekey")
         try fixture.loadFirms()
-        let declarations = try fixture.write("declarations.csv", """
+        let declarations = try fixture.write(
+            "declarations.csv",
+            """
             \(ImportFixture.declarationsHeader)
             D-1,01,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,100,KGM,,,
             D-1,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,108-24-7,100.0,KGM,100,,
@@ -138,18 +158,22 @@ import TestSupport
             """)
         let (result, summary) = try fixture.importJSON("declarations", declarations)
         #expect(result.status == 1, "\(result.stderr)")
-        #expect(summary.rows_read == 5 && summary.rows_loaded == 2 && summary.rows_unchanged == 1 && summary.rows_rejected == 2)
-        #expect(try await fixture.strings("SELECT declaration_no || '/' || line_no, quantity::text FROM declaration_line ORDER BY 1")
-            == [["D-1/1", "100.000000"], ["D-3/1", "7.000000"]])
-        #expect(try await fixture.strings("SELECT line::text, array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line") == [
-            ["4", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
-            ["5", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
-        ])
+        #expect(summary.rowsRead == 5 && summary.rowsLoaded == 2 && summary.rowsUnchanged == 1 && summary.rowsRejected == 2)
+        #expect(
+            try await fixture.strings("SELECT declaration_no || '/' || line_no, quantity::text FROM declaration_line ORDER BY 1")
+                == [["D-1/1", "100.000000"], ["D-3/1", "7.000000"]])
+        #expect(
+            try await fixture.strings("SELECT line::text, array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line") == [
+                ["4", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
+                ["5", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
+            ])
         // The file again: every loaded key is unchanged.
         let again = try fixture.importJSON("declarations", declarations).1
-        #expect(again.rows_loaded == 0 && again.rows_unchanged == 3 && again.rows_rejected == 2)
+        #expect(again.rowsLoaded == 0 && again.rowsUnchanged == 3 && again.rowsRejected == 2)
 
-        let licences = try fixture.write("licences.csv", """
+        let licences = try fixture.write(
+            "licences.csv",
+            """
             \(ImportFixture.licencesHeader)
             LIC-1,0100233488,MOIT,import,ACETONE,,1000,2026-01-01,2026-12-31,active
             LIC-1,0100233488,MOIT,import,67-64-1,100,1000,2026-01-01,2026-12-31,active
@@ -159,15 +183,24 @@ import TestSupport
             """)
         let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 1, "\(licenceResult.stderr)")
-        #expect(licenceSummary.rows_loaded == 1 && licenceSummary.rows_unchanged == 1 && licenceSummary.rows_rejected == 2)
-        #expect(try await fixture.strings("SELECT l.licence_no, ll.quantity_kg::text FROM licence_line ll JOIN licence l ON l.id = ll.licence_id")
-            == [["LIC-1", "1000.000"]])
+        #expect(licenceSummary.rowsLoaded == 1 && licenceSummary.rowsUnchanged == 1 && licenceSummary.rowsRejected == 2)
+        #expect(
+            try await fixture.strings("SELECT l.licence_no, ll.quantity_kg::text FROM licence_line ll JOIN licence l ON l.id = ll.licence_id")
+                == [["LIC-1", "1000.000"]])
         let licenceReasons = try await fixture.strings(
-            "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'licences' ORDER BY line")
-        #expect(licenceReasons == Array(repeating: ["licence_no LIC-2 substance ACETONE concentration_pct (empty) appears on lines 4, 5 with different content"], count: 2))
+            "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'licences' ORDER BY line"
+        )
+        #expect(
+            licenceReasons
+                == Array(
+                    repeating: ["licence_no LIC-2 substance ACETONE concentration_pct (empty) appears on lines 4, 5 with different content"], count: 2
+                ))
 
-        let header = "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
-        let reports = try fixture.write("reports.csv", """
+        let header =
+            "tax_code,period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
+        let reports = try fixture.write(
+            "reports.csv",
+            """
             \(header)
             0100233488,2025,,ACETONE,1,0,0,0,0,0,0,0,1,
             0100233488,2025,,67-64-1,1,0,0,0,0,0,0,0,1.0,
@@ -177,7 +210,7 @@ import TestSupport
             """)
         let (reportResult, reportSummary) = try fixture.importJSON("reports", reports)
         #expect(reportResult.status == 1, "\(reportResult.stderr)")
-        #expect(reportSummary.rows_loaded == 1 && reportSummary.rows_unchanged == 1 && reportSummary.rows_rejected == 2)
+        #expect(reportSummary.rowsLoaded == 1 && reportSummary.rowsUnchanged == 1 && reportSummary.rowsRejected == 2)
         #expect(try await fixture.strings("SELECT period, version::text FROM self_report") == [["2025", "1"]])
     }
 

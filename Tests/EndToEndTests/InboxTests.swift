@@ -1,8 +1,7 @@
 import Foundation
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// precursord's inbox: complete files (renamed from .part) are imported, moved with their rejects file, counted in
 /// /metrics, and a file already imported is not imported again.

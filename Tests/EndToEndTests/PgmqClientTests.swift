@@ -1,9 +1,8 @@
 import Foundation
 import Logging
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// The unmodified `pgmq` Python client from PyPI consumes our alerts through the pgmq facade.
 @Suite struct PgmqClientTests {
@@ -50,7 +49,9 @@ import TestSupport
                 "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0100233488', 'Công ty A', 'pharma_distributor', 'Hà Nội') RETURNING id"
             )[0].decode(Int64.self)
             var ids: [Int64] = []
-            for (family, rule, severity) in [("volume", "volume_spike", "high"), ("route", "route_novelty", "critical"), ("value", "value_outlier", "low")] {
+            for (family, rule, severity) in [
+                ("volume", "volume_spike", "high"), ("route", "route_novelty", "critical"), ("value", "value_outlier", "low"),
+            ] {
                 let raise = AlertRaise(
                     firmID: firm, substanceID: nil, ruleFamily: family, rule: rule, severity: severity, score: 3.5,
                     payload: "{\"why\": \"\(rule)\"}", evidenceKey: "2026-03")

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursorctl admin queue …`, `precursorctl queue consume` and the daemon's queue gauges, run as processes.
 @Suite struct QueueCLITests {
@@ -119,8 +118,9 @@ import TestSupport
         let deadline = Date().addingTimeInterval(60)
         var extended = false
         while !extended && Date() < deadline {
-            extended = try await Self.scalar(
-                url, "SELECT count(*) FROM queue_message WHERE visible_at > last_claimed_at + interval '3.5 seconds'") == 1
+            extended =
+                try await Self.scalar(
+                    url, "SELECT count(*) FROM queue_message WHERE visible_at > last_claimed_at + interval '3.5 seconds'") == 1
             if !extended { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(extended)

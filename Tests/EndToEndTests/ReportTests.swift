@@ -1,14 +1,14 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// Enterprise self-reporting through `precursorctl report …` run as a process against a running precursord.
 @Suite struct ReportTests {
-    static let header = "period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
+    static let header =
+        "period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note"
 
     func file(_ lines: [String]) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(UUID()).csv").path
@@ -61,9 +61,11 @@ import TestSupport
         #expect(nothing.stderr.contains("nothing to amend"))
 
         // Firm B sees none of A's reports; staff tokens do not submit reports.
-        let other = try runCommand(["report", "list", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseBToken])
+        let other = try runCommand(
+            ["report", "list", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseBToken])
         #expect(other.stdout.split(separator: "\n").count == 1)
-        let staff = try runCommand(["report", "submit", report], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.analystToken])
+        let staff = try runCommand(
+            ["report", "submit", report], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.analystToken])
         #expect(staff.status == 4)
         _ = await daemon.stop()
     }
@@ -71,11 +73,14 @@ import TestSupport
     @Test func everyProblemIsListedByLineAndNothingIsStored() async throws {
         let world = try await SmallWorld.make("reportsbad")
         let daemon = try await world.startDaemon()
-        let body = ([Self.header,
-                     "2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,150,",
-                     "2026-13,,EPHEDRINE,1,0,0,0,0,0,0,0,1,",
-                     "2026-03,,NOT_A_SUBSTANCE,-5,abc,0,0,0,0,0,0,0,",
-                     "2026-03,FACTORY_OF_B,EPHEDRINE,0,0,0,0,0,0,0,0,0,"].joined(separator: "\n") + "\n")
+        let body =
+            ([
+                Self.header,
+                "2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,150,",
+                "2026-13,,EPHEDRINE,1,0,0,0,0,0,0,0,1,",
+                "2026-03,,NOT_A_SUBSTANCE,-5,abc,0,0,0,0,0,0,0,",
+                "2026-03,FACTORY_OF_B,EPHEDRINE,0,0,0,0,0,0,0,0,0,",
+            ].joined(separator: "\n") + "\n")
         let response = try await daemon.request(
             "POST", "/v1/reports", token: world.enterpriseAToken, headers: ["Content-Type": "text/csv"], body: Data(body.utf8))
         #expect(response.status == 422, "\(response.body)")

@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// Scheduled sweeps across several daemons sharing one database.
 @Suite struct SchedulerTests {
@@ -69,7 +68,9 @@ import TestSupport
         #expect(logged == summary.0, "logged \(logged) sweeps for \(summary.0) rows")
         // The first sweep raised the world's alerts (its licence is overdrawn…); the later ones raised nothing new.
         let quietLater = try await count(
-            world.url, "SELECT count(*) FROM sweep_run WHERE kind = 'scheduled' AND alert_count > 0 AND id > (SELECT min(id) FROM sweep_run WHERE kind = 'scheduled')")
+            world.url,
+            "SELECT count(*) FROM sweep_run WHERE kind = 'scheduled' AND alert_count > 0 AND id > (SELECT min(id) FROM sweep_run WHERE kind = 'scheduled')"
+        )
         #expect(quietLater == 0)
     }
 

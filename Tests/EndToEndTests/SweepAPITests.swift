@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import TestSupport
+import Testing
 
 /// `POST /v1/sweeps` and `GET /v1/sweeps` over a real socket.
 @Suite struct SweepAPITests {

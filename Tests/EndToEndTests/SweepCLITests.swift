@@ -1,10 +1,9 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
-
 import PrecursorStore
 import TestSupport
+import Testing
 
 /// `precursorctl admin sweep run`, `admin rules list|set` and `admin firms risk`, run as processes.
 @Suite struct SweepCLITests {

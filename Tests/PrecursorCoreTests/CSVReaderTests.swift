@@ -13,7 +13,11 @@ import Testing
 
     @Test func readsPlainRecordsWithLineNumbers() throws {
         let out = try records("a,b,c\n1,2,3\n4,5,6\n")
-        #expect(out == [CSVRecord(line: 1, fields: ["a", "b", "c"]), CSVRecord(line: 2, fields: ["1", "2", "3"]), CSVRecord(line: 3, fields: ["4", "5", "6"])])
+        #expect(
+            out == [
+                CSVRecord(line: 1, fields: ["a", "b", "c"]), CSVRecord(line: 2, fields: ["1", "2", "3"]),
+                CSVRecord(line: 3, fields: ["4", "5", "6"]),
+            ])
     }
 
     @Test func stripsTheByteOrderMarkAndAcceptsCRLF() throws {

@@ -72,7 +72,8 @@ import Testing
         var leaks = 0
         for row in try world.rows(.reports) {
             let g = { (column: String) in Self.grams(row[column]) }
-            let balance = g("opening_kg") + g("imported_kg") + g("purchased_kg") + g("produced_kg") - g("used_kg") - g("sold_kg")
+            let balance =
+                g("opening_kg") + g("imported_kg") + g("purchased_kg") + g("produced_kg") - g("used_kg") - g("sold_kg")
                 - g("exported_kg") - g("lost_kg")
             let key = row["tax_code"]! + "/" + row["substance"]!
             let continues = previous[key].map { $0 == g("opening_kg") } ?? true
@@ -130,9 +131,10 @@ import Testing
         let reports = try world.rows(.reports)
         for row in truth where row["scenario"] == "unreported_import" {
             let month = row["month"]!
-            let report = try #require(reports.first { r in
-                r["tax_code"] == row["tax_code"] && r["substance"] == row["substance"] && Self.months(r["period"]!).contains(month)
-            })
+            let report = try #require(
+                reports.first { r in
+                    r["tax_code"] == row["tax_code"] && r["substance"] == row["substance"] && Self.months(r["period"]!).contains(month)
+                })
             let customs = try declarations.filter {
                 $0["tax_code"] == row["tax_code"] && $0["substance"] == row["substance"]
                     && Self.months(report["period"]!).contains(String($0["declared_on"]!.prefix(7)))
@@ -168,8 +170,12 @@ import Testing
     }
 
     @Test func badOptionsAreRefused() {
-        #expect(throws: DemoWorldError.self) { try DemoWorldGenerator(DemoWorldOptions(firms: 0, months: 12, seed: 1, end: DemoMonth(year: 2026, month: 1))) }
-        #expect(throws: DemoWorldError.self) { try DemoWorldGenerator(DemoWorldOptions(firms: 10, months: 0, seed: 1, end: DemoMonth(year: 2026, month: 1))) }
+        #expect(throws: DemoWorldError.self) {
+            try DemoWorldGenerator(DemoWorldOptions(firms: 0, months: 12, seed: 1, end: DemoMonth(year: 2026, month: 1)))
+        }
+        #expect(throws: DemoWorldError.self) {
+            try DemoWorldGenerator(DemoWorldOptions(firms: 10, months: 0, seed: 1, end: DemoMonth(year: 2026, month: 1)))
+        }
     }
 
     /// Kg of pure substance of a declaration line, as the importer derives it.

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import PrecursorStore
-import TestSupport
 
 @Suite struct MigratorTests {
     let logger = Logger(label: "test")

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import PrecursorStore
-import TestSupport
 
 /// Delivery guarantees of the alert queue against real PostgreSQL. Time moves through the functions' `now`
 /// argument; nothing sleeps.
@@ -85,7 +85,8 @@ import TestSupport
             #expect(first.map(\.id) == [id])
             #expect(first.first?.attempts == 1)
             #expect(try await queue.claim(topic: "alerts", limit: 1, now: t0.addingTimeInterval(29)).isEmpty)
-            let again = try #require(try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .seconds(30), now: t0.addingTimeInterval(31)).first)
+            let again = try #require(
+                try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .seconds(30), now: t0.addingTimeInterval(31)).first)
             #expect(again.id == id)
             #expect(again.attempts == 2)
             #expect(again.leaseToken != first.first?.leaseToken)
@@ -97,7 +98,8 @@ import TestSupport
             try await queue.enqueue(OutgoingMessage(payload: Self.payload(1)), topic: "alerts")
             let t0 = Date().addingTimeInterval(1)
             let stale = try #require(try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .seconds(30), now: t0).first)
-            let fresh = try #require(try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .seconds(30), now: t0.addingTimeInterval(31)).first)
+            let fresh = try #require(
+                try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .seconds(30), now: t0.addingTimeInterval(31)).first)
             #expect(fresh.id == stale.id)
             #expect(try await queue.ack(stale) == false)
             #expect(try await queue.nack(stale, error: "late") == .leaseLost)
@@ -188,7 +190,10 @@ import TestSupport
                 Issue.record("the first failure should be retried")
                 return
             }
-            #expect(try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .milliseconds(500), now: at.addingTimeInterval(-1)).map(\.id) == [younger])
+            #expect(
+                try await queue.claim(topic: "alerts", limit: 1, visibilityTimeout: .milliseconds(500), now: at.addingTimeInterval(-1)).map(\.id) == [
+                    younger
+                ])
             // Both are visible again now; the younger one's lease lapsed first, so an order by visibility would pick it.
             let retried = try await queue.claim(topic: "alerts", limit: 1, now: at.addingTimeInterval(5))
             #expect(retried.map(\.id) == [older])
@@ -204,7 +209,8 @@ import TestSupport
                 try await connection.query(
                     "SELECT count(*) FROM queue_enqueue_batch('alerts', ARRAY(SELECT jsonb_build_object('seq', g, 'rule', 'volume_spike', 'reason_vi', 'Nhập khẩu tăng đột biến') FROM generate_series(1, 200) g))",
                     logger: Self.logger)
-                let claimed = try await connection.query("SELECT count(*) FROM queue_claim('alerts', 200, interval '30 seconds')", logger: Self.logger)
+                let claimed = try await connection.query(
+                    "SELECT count(*) FROM queue_claim('alerts', 200, interval '30 seconds')", logger: Self.logger)
                 var n = 0
                 for try await row in claimed { n = try row.decode(Int.self) }
                 let stats = try await connection.query(
@@ -212,7 +218,8 @@ import TestSupport
                     SELECT pg_stat_get_xact_tuples_updated('queue_message'::regclass),
                            pg_stat_get_xact_tuples_hot_updated('queue_message'::regclass)
                     """, logger: Self.logger)
-                var updated = 0, hot = 0
+                var updated = 0
+                var hot = 0
                 for try await row in stats { (updated, hot) = try row.decode((Int, Int).self) }
                 return (n, updated, hot)
             }

@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 
 @testable import PrecursorStore
-import TestSupport
 
 /// The outbox, dedupe, NOTIFY and the pgmq facade's installation rule.
 @Suite struct QueueOutboxTests {
@@ -93,8 +93,10 @@ import TestSupport
             #expect(try rows[0].decode(Int64.self) == 5)
             // In a batch too: a key repeated within the batch and a key already pending both map to one id.
             let batch = try await queue.enqueueBatch(
-                [.init(payload: "{}", dedupeKey: "firm-7:round-0"), .init(payload: "{}"), .init(payload: "{}", dedupeKey: "x"),
-                 .init(payload: "{}", dedupeKey: "x")], topic: "alerts")
+                [
+                    .init(payload: "{}", dedupeKey: "firm-7:round-0"), .init(payload: "{}"), .init(payload: "{}", dedupeKey: "x"),
+                    .init(payload: "{}", dedupeKey: "x"),
+                ], topic: "alerts")
             #expect(batch.count == 4)
             #expect(batch[2] == batch[3])
             #expect(Set(batch).count == 3)

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
+import TestSupport
 import Testing
 
 @testable import PrecursorStore
-import TestSupport
 
 @Suite struct ReferenceDataTests {
     let logger = Logger(label: "test")
@@ -45,7 +45,10 @@ import TestSupport
             _ = try await ReferenceDataLoader(folder: seeds, logger: logger).load(into: db, actor: .cliOperator)
             let hot = try await db.rows("SELECT code FROM customs_office WHERE hot_route ORDER BY code")
             let codes = Set(try hot.map { try $0.decode(String.self) })
-            for gate in ["HAN_AIR", "SGN_AIR", "CAT_LAI", "HPG_PORT", "MOC_BAI", "XA_MAT", "CAU_TREO", "LAO_BAO", "NA_MEO", "MONG_CAI", "HUU_NGHI", "LAO_CAI", "HAN_EXP", "SGN_EXP"] {
+            for gate in [
+                "HAN_AIR", "SGN_AIR", "CAT_LAI", "HPG_PORT", "MOC_BAI", "XA_MAT", "CAU_TREO", "LAO_BAO", "NA_MEO", "MONG_CAI", "HUU_NGHI", "LAO_CAI",
+                "HAN_EXP", "SGN_EXP",
+            ] {
                 #expect(codes.contains(gate), "\(gate)")
             }
             let neighbours = try await db.rows("SELECT DISTINCT neighbour_country FROM customs_office WHERE kind = 'land_border' ORDER BY 1")

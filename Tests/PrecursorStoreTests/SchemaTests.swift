@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import PostgresNIO
 import PrecursorCore
+import TestSupport
 import Testing
 
 @testable import PrecursorStore
-import TestSupport
 
 /// The schema's constraints do the work: these tests hit them with real SQL.
 @Suite struct SchemaTests {
@@ -67,18 +67,32 @@ import TestSupport
     @Test func constraintsRefuseImpossibleRows() async throws {
         try await TestDatabase.withMigrated("constraints") { db in
             try await db.transaction { c in
-                try await c.run("INSERT INTO firm (tax_code, name, sector, province) VALUES ('0100233488', 'Công ty A', 'pharma_manufacturer', 'Hà Nội')", logger: logger)
+                try await c.run(
+                    "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0100233488', 'Công ty A', 'pharma_manufacturer', 'Hà Nội')",
+                    logger: logger)
             }
             let cases: [(String, PostgresQuery)] = [
                 ("23514", "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0100233489', 'B', 'pharma_manufacturer', 'Hà Nội')"),
                 ("23514", "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0314409058', 'B', 'bakery', 'Hà Nội')"),
                 ("23514", "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0314409058', 'Co\u{0302}ng ty', 'other', 'Hà Nội')"),
                 ("23505", "INSERT INTO firm (tax_code, name, sector, province) VALUES ('0100233488', 'dup', 'other', 'Hà Nội')"),
-                ("23514", "INSERT INTO licence (licence_no, firm_id, authority, activity, valid_from, valid_until) SELECT 'L1', id, 'MOIT', 'import', '2026-05-01', '2026-04-01' FROM firm"),
-                ("23514", "INSERT INTO licence (licence_no, firm_id, authority, activity, valid_from, valid_until) SELECT 'L1', id, 'NOBODY', 'import', '2026-01-01', '2026-04-01' FROM firm"),
+                (
+                    "23514",
+                    "INSERT INTO licence (licence_no, firm_id, authority, activity, valid_from, valid_until) SELECT 'L1', id, 'MOIT', 'import', '2026-05-01', '2026-04-01' FROM firm"
+                ),
+                (
+                    "23514",
+                    "INSERT INTO licence (licence_no, firm_id, authority, activity, valid_from, valid_until) SELECT 'L1', id, 'NOBODY', 'import', '2026-01-01', '2026-04-01' FROM firm"
+                ),
                 ("23503", "INSERT INTO facility (firm_id, code, kind, name, province) VALUES (999999, 'F1', 'factory', 'x', 'y')"),
-                ("23514", "INSERT INTO self_report (firm_id, period, substance_id, opening_kg, imported_kg, purchased_kg, produced_kg, used_kg, sold_kg, exported_kg, lost_kg, closing_kg, source, submitted_by) VALUES (1, '2026-13', 1, 0,0,0,0,0,0,0,0,0, 'import', 'x')"),
-                ("23514", "INSERT INTO api_token (prefix, secret_sha256, role, name, created_by) VALUES ('prk_abcd', sha256('x'), 'enterprise', 'n', 'x')"),
+                (
+                    "23514",
+                    "INSERT INTO self_report (firm_id, period, substance_id, opening_kg, imported_kg, purchased_kg, produced_kg, used_kg, sold_kg, exported_kg, lost_kg, closing_kg, source, submitted_by) VALUES (1, '2026-13', 1, 0,0,0,0,0,0,0,0,0, 'import', 'x')"
+                ),
+                (
+                    "23514",
+                    "INSERT INTO api_token (prefix, secret_sha256, role, name, created_by) VALUES ('prk_abcd', sha256('x'), 'enterprise', 'n', 'x')"
+                ),
             ]
             for (expected, query) in cases {
                 let state = await sqlState { try await db.transaction { c in try await c.run(query, logger: logger) } }
@@ -91,7 +105,9 @@ import TestSupport
         try await TestDatabase.withMigrated("audit") { db in
             try await db.transaction { c in
                 for i in 1...3 {
-                    try await c.audit(AuditEntry(actor: .cliOperator, action: "test", entityType: "thing", entityID: "\(i)", after: #"{"n": \#(i)}"#), logger: logger)
+                    try await c.audit(
+                        AuditEntry(actor: .cliOperator, action: "test", entityType: "thing", entityID: "\(i)", after: #"{"n": \#(i)}"#),
+                        logger: logger)
                 }
             }
             let intact = try await db.rows("SELECT broken_id, rows_checked FROM audit_verify()")
@@ -99,7 +115,9 @@ import TestSupport
             #expect(broken == nil)
             #expect(checked == 3)
 
-            #expect(await sqlState { try await db.transaction { c in try await c.run("UPDATE audit_log SET actor = 'mallory'", logger: logger) } } == "42501")
+            #expect(
+                await sqlState { try await db.transaction { c in try await c.run("UPDATE audit_log SET actor = 'mallory'", logger: logger) } }
+                    == "42501")
             #expect(await sqlState { try await db.transaction { c in try await c.run("DELETE FROM audit_log", logger: logger) } } == "42501")
             #expect(await sqlState { try await db.transaction { c in try await c.run("TRUNCATE audit_log", logger: logger) } } == "42501")
 

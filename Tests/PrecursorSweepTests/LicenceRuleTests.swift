@@ -26,9 +26,10 @@ import Testing
         ])
         try await world.sweep("2026-07-31")
         let found = try await world.lastFindings(.unlicensedImport)
-        #expect(found.map { "\($0.taxCode) \($0.substance) \($0.kind) \($0.period)" } == [
-            "\(W.firmA) ACETONE export 2026-07", "\(W.firmA) ACETONE import 2026-07", "\(W.firmB) EPHEDRINE import 2026-05",
-        ])
+        #expect(
+            found.map { "\($0.taxCode) \($0.substance) \($0.kind) \($0.period)" } == [
+                "\(W.firmA) ACETONE export 2026-07", "\(W.firmA) ACETONE import 2026-07", "\(W.firmB) EPHEDRINE import 2026-05",
+            ])
         let july = try #require(found.first { $0.kind == "import" && $0.taxCode == W.firmA })
         #expect(july.severity == "critical")
         #expect(july.reasonEN == "Imported 2,000 kg of Acetone on 1 Jul 2026 with no licence of the firm covering it")
@@ -53,10 +54,11 @@ import Testing
         ])
         try await world.sweep("2026-03-31")
         let found = try await world.lastFindings(.licenceInvalid)
-        #expect(found.map { "\($0.taxCode) \($0.kind) \($0.period)" }.sorted() == [
-            "\(W.firmA) expired 2026-03", "\(W.firmA) other_substance 2026-02", "\(W.firmC) unknown 2026-02",
-            "\(W.firmB) other_firm 2026-02",
-        ])
+        #expect(
+            found.map { "\($0.taxCode) \($0.kind) \($0.period)" }.sorted() == [
+                "\(W.firmA) expired 2026-03", "\(W.firmA) other_substance 2026-02", "\(W.firmC) unknown 2026-02",
+                "\(W.firmB) other_firm 2026-02",
+            ])
         let expired = try #require(found.first { $0.kind == "expired" })
         #expect(expired.reasonVI == "Nhập khẩu 2.000 kg Ephedrine ngày 12/3/2026 theo giấy phép 12/GP-HC đã hết hạn ngày 28/2/2026")
         #expect(expired.reasonEN == "Imported 2,000 kg of Ephedrine on 12 Mar 2026 under licence 12/GP-HC, which expired on 28 Feb 2026")

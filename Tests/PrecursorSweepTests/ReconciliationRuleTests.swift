@@ -33,8 +33,12 @@ import Testing
         let found = try await world.lastFindings(.reportMismatch)
         #expect(found.map { "\($0.kind) \($0.period)" } == (fires ? ["import 2026-03"] : []))
         if reported == "949" {
-            #expect(try #require(found.first).reasonEN == "Customs shows 1,000 kg of Acetone imported in 2026-03; the firm reported 949 kg (difference 51 kg, tolerance 50 kg)")
-            #expect(try #require(found.first).reasonVI == "Hải quan ghi nhận nhập khẩu 1.000 kg Axeton trong kỳ 2026-03; doanh nghiệp báo cáo 949 kg (chênh lệch 51 kg, ngưỡng 50 kg)")
+            #expect(
+                try #require(found.first).reasonEN
+                    == "Customs shows 1,000 kg of Acetone imported in 2026-03; the firm reported 949 kg (difference 51 kg, tolerance 50 kg)")
+            #expect(
+                try #require(found.first).reasonVI
+                    == "Hải quan ghi nhận nhập khẩu 1.000 kg Axeton trong kỳ 2026-03; doanh nghiệp báo cáo 949 kg (chênh lệch 51 kg, ngưỡng 50 kg)")
             let evidence = try #require(found.first).evidence
             #expect(evidence.contains("\"M1/1\"") && evidence.contains("\"M2/1\""))
         }
@@ -86,8 +90,12 @@ import Testing
         #expect(found.count == (fires ? 1 : 0))
         if fires {
             #expect(try #require(found.first).score == "20.000")
-            #expect(try #require(found.first).reasonEN == "The report for 2026-03 was due on 15 Apr 2026 and has not been filed; customs shows 2 declaration lines in that period")
-            #expect(try #require(found.first).reasonVI == "Báo cáo kỳ 2026-03 đến hạn ngày 15/4/2026 nhưng chưa nộp; hải quan ghi nhận 2 dòng tờ khai trong kỳ")
+            #expect(
+                try #require(found.first).reasonEN
+                    == "The report for 2026-03 was due on 15 Apr 2026 and has not been filed; customs shows 2 declaration lines in that period")
+            #expect(
+                try #require(found.first).reasonVI
+                    == "Báo cáo kỳ 2026-03 đến hạn ngày 15/4/2026 nhưng chưa nộp; hải quan ghi nhận 2 dòng tờ khai trong kỳ")
         }
         // Once filed, the period is no longer missing.
         try await world.reports([Self.report("2026-03", imported: "1000", used: "1000", closing: "0")])

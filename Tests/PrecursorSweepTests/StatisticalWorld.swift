@@ -27,7 +27,8 @@ enum StatisticalWorld {
 
     /// The months from `first` (YYYY-MM) for `count` months.
     static func months(from first: String, count: Int) -> [String] {
-        var year = Int(first.prefix(4))!, month = Int(first.suffix(2))!
+        var year = Int(first.prefix(4))!
+        var month = Int(first.suffix(2))!
         var result: [String] = []
         for _ in 0..<count {
             result.append(String(format: "%04d-%02d", year, month))
@@ -43,8 +44,9 @@ enum StatisticalWorld {
         office: String = "CAI_MEP", mode: String = "sea", country: String = "CN", value: Double? = nil
     ) -> [String] {
         months(from: first, count: count).map { month in
-            line("\(prefix)-\(month.replacingOccurrences(of: "-", with: ""))", "\(month)-10", firm, substance, kg: kg,
-                 office: office, mode: mode, country: country, value: value)
+            line(
+                "\(prefix)-\(month.replacingOccurrences(of: "-", with: ""))", "\(month)-10", firm, substance, kg: kg,
+                office: office, mode: mode, country: country, value: value)
         }
     }
 

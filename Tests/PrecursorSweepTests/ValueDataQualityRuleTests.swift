@@ -22,7 +22,9 @@ import Testing
         let found = try await world.lastFindings(.valueOutlier)
         #expect(found.map(\.kind) == (kind.isEmpty ? [] : [kind]))
         if kind == "low" {
-            #expect(try #require(found.first).reasonEN.hasPrefix("Declared unit value of Acetone from CN in 2026-03 is USD 0.54/kg against USD 1.1/kg for importers of that origin"))
+            #expect(
+                try #require(found.first).reasonEN.hasPrefix(
+                    "Declared unit value of Acetone from CN in 2026-03 is USD 0.54/kg against USD 1.1/kg for importers of that origin"))
         }
     }
 
@@ -79,12 +81,14 @@ import Testing
         for slot in 0..<2 {
             _ = try await Database.with(url: world.url, logger: world.logger) { db in
                 try await SweepRunner(database: db, logger: world.logger).run(
-                    .init(kind: .scheduled, scope: .full, asOf: try CivilDate(iso: "2026-03-31"),
-                          slot: Date(timeIntervalSince1970: Double(1_000 + slot)), actor: .cliOperator))
+                    .init(
+                        kind: .scheduled, scope: .full, asOf: try CivilDate(iso: "2026-03-31"),
+                        slot: Date(timeIntervalSince1970: Double(1_000 + slot)), actor: .cliOperator))
             }
         }
         let drawn = try await world.strings(
-            "SELECT sweep_run_id::text, string_agg(firm_id::text, ',' ORDER BY firm_id) FROM finding WHERE rule = 'exploration' GROUP BY 1 ORDER BY 1")
+            "SELECT sweep_run_id::text, string_agg(firm_id::text, ',' ORDER BY firm_id) FROM finding WHERE rule = 'exploration' GROUP BY 1 ORDER BY 1"
+        )
         let expected = try await world.strings(
             """
             SELECT s.id::text, string_agg(f.id::text, ',' ORDER BY f.id) FROM sweep_run s CROSS JOIN firm f

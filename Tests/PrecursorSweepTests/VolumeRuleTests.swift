@@ -42,8 +42,9 @@ import Testing
     func needsARegularImporter(months: Int, fires: Bool) async throws {
         let world = try await W.make("spike-rate")
         let history = S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000)
-        try await world.declarations(history.enumerated().filter { months == 12 || $0.offset != 5 }.map(\.element)
-            + [S.line("X1", "2026-03-12", W.firmA, kg: 10000)])
+        try await world.declarations(
+            history.enumerated().filter { months == 12 || $0.offset != 5 }.map(\.element)
+                + [S.line("X1", "2026-03-12", W.firmA, kg: 10000)])
         try await world.sweep("2026-03-31")
         #expect(try await world.lastFindings(.volumeSpike).count == (fires ? 1 : 0))
     }
@@ -113,7 +114,10 @@ import Testing
         #expect(found.map { "\($0.kind) \($0.period)" } == (fires ? ["confirmed 2026-02"] : []))
         if fires {
             let row = try #require(found.first)
-            #expect(row.reasonEN == "Imported 14,000 kg of Acetone in 2026-02 in 14 shipments, 7× the usual 2,000 kg for the season, against about 2 shipments a month (negative-binomial p = 10^−4.3, threshold 10^−4); imports in 2026-03 are back near the usual level, so the excess did not stay in stock")
+            #expect(
+                row.reasonEN
+                    == "Imported 14,000 kg of Acetone in 2026-02 in 14 shipments, 7× the usual 2,000 kg for the season, against about 2 shipments a month (negative-binomial p = 10^−4.3, threshold 10^−4); imports in 2026-03 are back near the usual level, so the excess did not stay in stock"
+            )
             #expect(row.reasonVI.hasPrefix("Nhập khẩu 14.000 kg Axeton trong tháng 2026-02 qua 14 lô, gấp 7 lần"))
             #expect(row.evidence.contains("\"X14/1\"") && !row.evidence.contains("\"A1/1\""))
             #expect(try await world.openAlerts().contains { $0[2] == "volume" && $0[3] == "volume_spike" })
@@ -161,7 +165,9 @@ import Testing
         let found = try await world.lastFindings(.peerOutlier)
         #expect(found.map(\.kind) == (kind.isEmpty ? [] : [kind]))
         if kind == "new_firm" && kg == 3000 {
-            #expect(try #require(found.first).reasonEN.contains("3,000 kg a month since its first import against 1,000 kg for the median of 8 established peers"))
+            #expect(
+                try #require(found.first).reasonEN.contains(
+                    "3,000 kg a month since its first import against 1,000 kg for the median of 8 established peers"))
         }
         if kind == "low_confidence" {
             #expect(try #require(found.first).severity == "low")

@@ -2,7 +2,7 @@ import Foundation
 import PrecursorStore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The outcome of running a built executable to completion.
@@ -152,9 +152,10 @@ public final class DaemonProcess: @unchecked Sendable {
             URLSession.shared.dataTask(with: immutable) { data, response, error in
                 if let error { return continuation.resume(throwing: error) }
                 let http = response as? HTTPURLResponse
-                continuation.resume(returning: HTTPResult(
-                    status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "",
-                    body: String(decoding: data ?? Data(), as: UTF8.self)))
+                continuation.resume(
+                    returning: HTTPResult(
+                        status: http?.statusCode ?? 0, contentType: http?.value(forHTTPHeaderField: "Content-Type") ?? "",
+                        body: String(decoding: data ?? Data(), as: UTF8.self)))
             }.resume()
         }
     }

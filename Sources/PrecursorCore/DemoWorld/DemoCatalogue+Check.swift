@@ -19,7 +19,8 @@ extension DemoCatalogue {
             let density = Double(row["density_kg_per_l"] ?? "")
             if density != substance.density {
                 problems.append(
-                    "substances.csv gives \(substance.code) density \(density.map { "\($0)" } ?? "none"), the demo world uses \(substance.density.map { "\($0)" } ?? "none")")
+                    "substances.csv gives \(substance.code) density \(density.map { "\($0)" } ?? "none"), the demo world uses \(substance.density.map { "\($0)" } ?? "none")"
+                )
             }
         }
         let officeRows = rows(customsOfficesCSV, file: "customs_offices.csv", problems: &problems)
@@ -32,7 +33,8 @@ extension DemoCatalogue {
             }
             let neighbour = row["neighbour_country"].flatMap { $0.isEmpty ? nil : $0 }
             if neighbour != office.neighbour {
-                problems.append("customs_offices.csv gives \(office.code) neighbour \(neighbour ?? "none"), the demo world uses \(office.neighbour ?? "none")")
+                problems.append(
+                    "customs_offices.csv gives \(office.code) neighbour \(neighbour ?? "none"), the demo world uses \(office.neighbour ?? "none")")
             }
             let expected: Set<String> =
                 switch office.mode {
@@ -42,7 +44,8 @@ extension DemoCatalogue {
                 default: ["seaport", "inland"]
                 }
             if !expected.contains(row["kind"] ?? "") {
-                problems.append("customs_offices.csv gives \(office.code) kind \(row["kind"] ?? ""), which does not carry \(office.mode) declarations")
+                problems.append(
+                    "customs_offices.csv gives \(office.code) kind \(row["kind"] ?? ""), which does not carry \(office.mode) declarations")
             }
             if office.neighbour == "KH" || office.neighbour == "LA", row["hot_route"] != "true" {
                 problems.append("customs_offices.csv does not mark the land gate \(office.code) as a hot route")

@@ -67,7 +67,8 @@ extension DemoFirm {
             plan.truth = Array(plan.month...min(last, plan.month + 2))
         case .seasonalPeak:
             let peaks = (firstMonth..<months).filter { context.calendar.months[$0].seasonal >= 1.07 }
-            plan.truth = peaks.isEmpty
+            plan.truth =
+                peaks.isEmpty
                 ? [(firstMonth..<months).max { context.calendar.months[$0].seasonal < context.calendar.months[$1].seasonal }!]
                 : peaks
             plan.month = plan.truth[0]

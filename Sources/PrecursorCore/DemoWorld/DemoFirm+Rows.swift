@@ -10,7 +10,8 @@ extension DemoFirm {
         }
         try emit(.firms, [taxCode, name, sector.rawValue, province.name, registeredOn.description, "active", keyEnterprise ? "true" : "false"])
         for facility in facilities {
-            try emit(.facilities, [taxCode, facility.code, facility.kind, facility.name, facility.zone?.code ?? "", facility.province, facility.address])
+            try emit(
+                .facilities, [taxCode, facility.code, facility.kind, facility.name, facility.zone?.code ?? "", facility.province, facility.address])
         }
         var histories: [DemoLineHistory] = []
         var truth: [(line: Int, offset: Int)] = (plan?.truth ?? []).map { (plan?.line ?? 0, $0) }
@@ -19,10 +20,12 @@ extension DemoFirm {
             let (licences, licenceTruth) = licences(lineIndex: index, history: &history, context: context, counters: &counters, rng: &rng)
             if let licenceTruth { truth = licenceTruth.map { (index, $0) } }
             for licence in licences {
-                try emit(.licences, [
-                    licence.number, taxCode, lines[index].substance.authority, "import", lines[index].substance.code, "",
-                    DemoFormat.kg(licence.grams), licence.from.description, licence.until.description, "active",
-                ])
+                try emit(
+                    .licences,
+                    [
+                        licence.number, taxCode, lines[index].substance.authority, "import", lines[index].substance.code, "",
+                        DemoFormat.kg(licence.grams), licence.from.description, licence.until.description, "active",
+                    ])
             }
             histories.append(history)
         }
@@ -33,10 +36,12 @@ extension DemoFirm {
                 truth = lines.indices.flatMap { line in plan.truth.map { (line, $0) } }
             }
             for (line, offset) in truth.sorted(by: { ($0.offset, $0.line) < ($1.offset, $1.line) }) {
-                try emit(.truth, [
-                    taxCode, lines[line].substance.code, context.start.adding(offset).description, plan.scenario.rawValue,
-                    plan.scenario.kind.rawValue,
-                ])
+                try emit(
+                    .truth,
+                    [
+                        taxCode, lines[line].substance.code, context.start.adding(offset).description, plan.scenario.rawValue,
+                        plan.scenario.kind.rawValue,
+                    ])
             }
             summary.planted[plan.scenario, default: 0] += 1
         }
@@ -53,11 +58,13 @@ extension DemoFirm {
             let number = String(105_200_000_000 + counters.declaration)
             let substance = lines[index].substance
             for (lineNo, part) in shipment.lines.enumerated() {
-                try emit(.declarations, [
-                    number, "\(lineNo + 1)", shipment.date.description, "import", taxCode, shipment.office.code, shipment.office.mode,
-                    shipment.country, substance.hsCode, substance.code, DemoFormat.milli(part.quantityMilli), part.unit,
-                    DemoFormat.grade(part.grade), shipment.licenceNo, DemoFormat.cents(part.valueCents),
-                ])
+                try emit(
+                    .declarations,
+                    [
+                        number, "\(lineNo + 1)", shipment.date.description, "import", taxCode, shipment.office.code, shipment.office.mode,
+                        shipment.country, substance.hsCode, substance.code, DemoFormat.milli(part.quantityMilli), part.unit,
+                        DemoFormat.grade(part.grade), shipment.licenceNo, DemoFormat.cents(part.valueCents),
+                    ])
             }
         }
     }
@@ -75,14 +82,17 @@ extension DemoFirm {
                     total.sold += book.sold
                     total.lost += book.lost
                 }
-                try emit(.reports, [
-                    taxCode, period.label, facility, lines[index].substance.code, DemoFormat.kg(total.opening), DemoFormat.kg(total.imported),
-                    DemoFormat.kg(total.purchased), "0.000", DemoFormat.kg(total.used), DemoFormat.kg(total.sold), "0.000",
-                    DemoFormat.kg(total.lost), DemoFormat.kg(total.closing), "",
-                ])
+                try emit(
+                    .reports,
+                    [
+                        taxCode, period.label, facility, lines[index].substance.code, DemoFormat.kg(total.opening), DemoFormat.kg(total.imported),
+                        DemoFormat.kg(total.purchased), "0.000", DemoFormat.kg(total.used), DemoFormat.kg(total.sold), "0.000",
+                        DemoFormat.kg(total.lost), DemoFormat.kg(total.closing), "",
+                    ])
             }
             let late = plan?.scenario == .lateReport && plan!.latePeriods.contains(periodIndex)
-            let filed = late
+            let filed =
+                late
                 ? period.end.adding(days: dueDays + rng.int(3...45))
                 : period.end.adding(days: rng.chance(0.2) ? rng.int((dueDays - 2)...dueDays) : rng.int(3...dueDays))
             try emit(.filings, [taxCode, period.label, facility, filed.description])

@@ -185,7 +185,9 @@ extension DemoFirm {
             let kg = line.substance.splitThresholdKg * rng.uniform(0.95, 0.99)
             let declared = declare(line, kgPure: kg, unit: "KGM", exact: true, country: country, rng: &rng)
             result.append(
-                DemoShipment(date: days[min(dayIndex, days.count - 1)], offset: offset, bookOffset: offset, office: office, country: country, lines: [declared]))
+                DemoShipment(
+                    date: days[min(dayIndex, days.count - 1)], offset: offset, bookOffset: offset, office: office, country: country, lines: [declared]
+                ))
             dayIndex += rng.int(0...2)
         }
         return result
@@ -203,7 +205,8 @@ extension DemoFirm {
         let parts = rng.chance(0.12) ? rng.int(2...3) : 1
         var declared: [DemoDeclarationLine] = []
         for _ in 0..<parts {
-            declared.append(declare(line, kgPure: kg / Double(parts) * rng.uniform(0.8, 1.2), unit: line.unit, exact: false, country: country, rng: &rng))
+            declared.append(
+                declare(line, kgPure: kg / Double(parts) * rng.uniform(0.8, 1.2), unit: line.unit, exact: false, country: country, rng: &rng))
         }
         let late = timing && date.day == month.month.days && rng.chance(0.25)
         return DemoShipment(date: date, offset: offset, bookOffset: offset + (late ? 1 : 0), office: office, country: country, lines: declared)

@@ -148,20 +148,23 @@ extension DemoFirm {
             let city = mainProvince.region == .north ? "Hà Nội" : mainProvince.region == .central ? "Đà Nẵng" : "Hồ Chí Minh"
             firmProvince = DemoCatalogue.provinces[city]!
             facilities.append(
-                Facility(code: "VP01", kind: "office", name: "Văn phòng \(brand) \(city)".nfc, zone: nil, province: city,
-                         address: DemoNames.streetAddress(province: city, rng: &rng)))
+                Facility(
+                    code: "VP01", kind: "office", name: "Văn phòng \(brand) \(city)".nfc, zone: nil, province: city,
+                    address: DemoNames.streetAddress(province: city, rng: &rng)))
         }
         if rng.chance(0.3) {
             let nearby = DemoCatalogue.zones.filter { DemoCatalogue.provinces[$0.province]!.region == mainProvince.region }
             let other = rng.pick(nearby)
             facilities.append(
-                Facility(code: "KHO02", kind: "warehouse", name: "Kho \(brand) \(other.name)".nfc, zone: other, province: other.province,
-                         address: DemoNames.zoneAddress(zone: other, rng: &rng)))
+                Facility(
+                    code: "KHO02", kind: "warehouse", name: "Kho \(brand) \(other.name)".nfc, zone: other, province: other.province,
+                    address: DemoNames.zoneAddress(zone: other, rng: &rng)))
         }
         if sector == .pharmaManufacturer, rng.chance(0.4) {
             facilities.append(
-                Facility(code: "PTN01", kind: "lab", name: "Phòng kiểm nghiệm \(brand)".nfc, zone: zone, province: provinceName,
-                         address: address))
+                Facility(
+                    code: "PTN01", kind: "lab", name: "Phòng kiểm nghiệm \(brand)".nfc, zone: zone, province: provinceName,
+                    address: address))
         }
         return (facilities, firmProvince)
     }
@@ -220,7 +223,8 @@ extension DemoFirm {
                 let month = context.start.adding(offset)
                 let last = context.start.adding(offset + 2)
                 periods.append(
-                    ReportPeriod(label: "\(String(format4: month.year))-Q\((month.month - 1) / 3 + 1)", first: offset, last: offset + 2, end: last.lastDay))
+                    ReportPeriod(
+                        label: "\(String(format4: month.year))-Q\((month.month - 1) / 3 + 1)", first: offset, last: offset + 2, end: last.lastDay))
             }
             offset += 3
         }

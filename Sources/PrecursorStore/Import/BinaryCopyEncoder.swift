@@ -141,13 +141,15 @@ struct BinaryRow {
     private mutating func numeric<T: FixedWidthInteger & UnsignedInteger>(
         _ magnitude: T, fractionGroups: Int, negative: Bool, scale: Int
     ) {
-        var rest = magnitude, dropped = 0
+        var rest = magnitude
+        var dropped = 0
         // Trailing zero groups carry no information.
         while rest > 0, rest % 10_000 == 0 {
             rest /= 10_000
             dropped += 1
         }
-        var count = 0, probe = rest
+        var count = 0
+        var probe = rest
         while probe > 0 {
             probe /= 10_000
             count += 1

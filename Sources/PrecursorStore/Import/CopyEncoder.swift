@@ -55,7 +55,8 @@ struct CopyEncoder: CopyRows {
         let plain = bytes.withUnsafeBufferPointer { buffer in !buffer.contains { $0 == 0 || $0 >= 0x80 } }
         if plain { return }
         for index in 0..<record.count {
-            let start = record.fieldStart(index), end = record.ends[index]
+            let start = record.fieldStart(index)
+            let end = record.ends[index]
             var ascii = true
             for position in start..<end {
                 let byte = bytes[position]
@@ -123,7 +124,8 @@ struct CopyEncoder: CopyRows {
     }
 
     private mutating func writeInteger(_ value: Int) {
-        var value = value, count = 0
+        var value = value
+        var count = 0
         repeat {
             count += 1
             digits[digits.count - count] = UInt8(ascii: "0") + UInt8(value % 10)
@@ -133,7 +135,8 @@ struct CopyEncoder: CopyRows {
     }
 
     private mutating func writeField(_ record: borrowing RawCSVRecord, _ index: Int) throws(Problem) {
-        var start = record.fieldStart(index), end = record.ends[index]
+        var start = record.fieldStart(index)
+        var end = record.ends[index]
         let bytes = record.bytes
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
@@ -141,7 +144,8 @@ struct CopyEncoder: CopyRows {
             buffer.writeStaticString("\\N")
             return
         }
-        var plain = true, ascii = true
+        var plain = true
+        var ascii = true
         for position in start..<end {
             let byte = bytes[position]
             if byte >= 0x80 {

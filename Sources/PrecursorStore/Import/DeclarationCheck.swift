@@ -102,7 +102,8 @@ struct DeclarationCheck {
         if let hsDigits, substance == nil {
             // Lengths in code points, as PostgreSQL's length() and left() count them.
             let scalars = hsDigits.unicodeScalars
-            hsMatch = catalog.hsCodes[hsDigits]
+            hsMatch =
+                catalog.hsCodes[hsDigits]
                 ?? (scalars.count == 8 ? catalog.hsCodes[String(String.UnicodeScalarView(scalars.prefix(6)))] : nil)
         }
         let substanceUnknown: Bool
@@ -237,7 +238,8 @@ struct StagedFields: ~Copyable {
     /// The trimmed bytes of column `column` (an index into `positions`).
     func bytes(_ column: Int) -> ArraySlice<UInt8> {
         let index = positions[column]
-        var start = index == 0 ? 0 : ends[index - 1], end = ends[index]
+        var start = index == 0 ? 0 : ends[index - 1]
+        var end = ends[index]
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
         return bytes[start..<end]

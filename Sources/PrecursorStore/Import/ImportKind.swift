@@ -8,14 +8,20 @@ public enum ImportKind: String, CaseIterable, Sendable, Codable {
         case .firms: ["tax_code", "name", "sector", "province", "registered_on", "status", "key_enterprise"]
         case .facilities: ["tax_code", "facility_code", "kind", "name", "zone_code", "province", "address"]
         case .licences:
-            ["licence_no", "tax_code", "authority", "activity", "substance", "concentration_pct", "quantity_kg", "valid_from",
-             "valid_until", "status"]
+            [
+                "licence_no", "tax_code", "authority", "activity", "substance", "concentration_pct", "quantity_kg", "valid_from",
+                "valid_until", "status",
+            ]
         case .declarations:
-            ["declaration_no", "line_no", "declared_on", "direction", "tax_code", "customs_office", "transport_mode", "country",
-             "hs_code", "substance", "quantity", "unit", "concentration_pct", "licence_no", "value_usd"]
+            [
+                "declaration_no", "line_no", "declared_on", "direction", "tax_code", "customs_office", "transport_mode", "country",
+                "hs_code", "substance", "quantity", "unit", "concentration_pct", "licence_no", "value_usd",
+            ]
         case .reports:
-            ["tax_code", "period", "facility_code", "substance", "opening_kg", "imported_kg", "purchased_kg", "produced_kg",
-             "used_kg", "sold_kg", "exported_kg", "lost_kg", "closing_kg", "note"]
+            [
+                "tax_code", "period", "facility_code", "substance", "opening_kg", "imported_kg", "purchased_kg", "produced_kg",
+                "used_kg", "sold_kg", "exported_kg", "lost_kg", "closing_kg", "note",
+            ]
         }
     }
 

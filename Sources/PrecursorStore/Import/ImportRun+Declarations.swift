@@ -33,7 +33,8 @@ extension ImportRun {
     /// Creates `ingest_stage` for a declarations file: the line, the file's columns as text, every line's reasons and
     /// resolved values.
     func createDeclarationStage(_ connection: PostgresConnection, columns: [String]) async throws {
-        let stage = "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
+        let stage =
+            "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
             + (columns.map { "\($0) text" } + Self.resolvedDeclarationColumns).joined(separator: ", ")
             + ", duplicate boolean NOT NULL DEFAULT false) ON COMMIT DROP"
         try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
@@ -74,7 +75,8 @@ extension ImportRun {
     ) async throws -> (read: Int, loaded: Int, rejected: Int) {
         try await createDeclarationStage(connection, columns: columns)
         var check = DeclarationCheck(catalog: catalog, header: header)
-        var unresolvedKg = 0, rejected = 0
+        var unresolvedKg = 0
+        var rejected = 0
         let read = try await stream(
             into: connection, table: "ingest_stage", columns: Self.declarationStageColumns(columns), encoder: CopyEncoder(),
             width: header.width

@@ -49,7 +49,10 @@ extension ImportRun {
         var reader = CSVReader(handle: handle, chunkSize: 1 << 16)
         var record = RawCSVRecord()
         let positions = ImportKind.declarations.columns.map { header.index[$0]! }
-        var probe = Probe(), bytes = 0, count = 0, exhausted = false
+        var probe = Probe()
+        var bytes = 0
+        var count = 0
+        var exhausted = false
         do {
             guard try reader.next(into: &record) else { return nil }  // the header
             while count < sample {
@@ -92,7 +95,8 @@ extension ImportRun {
                 metadata: ["import_id": "\(statements.batchID)", "bulk": "\(!plan.bulk.isEmpty)", "trusted": "\(plan.trusted)"])
             return counts
         } catch let error where Self.needsStaging(error) {
-            logger.debug("declarations: the direct load found a repeated or stored key; staging the file", metadata: ["import_id": "\(statements.batchID)"])
+            logger.debug(
+                "declarations: the direct load found a repeated or stored key; staging the file", metadata: ["import_id": "\(statements.batchID)"])
             try await statements.execute("ROLLBACK TO SAVEPOINT ingest_direct")
             do {
                 try source.rewind()
@@ -159,8 +163,12 @@ extension ImportRun {
     ) -> Bool {
         guard let kgPure = outcome.kgPure, let percent = outcome.percent else { return false }
         let fields = StagedFields(record: record, positions: positions)
-        let number = fields.bytes(0), direction = fields.bytes(3), mode = fields.bytes(6), country = fields.bytes(7)
-        let texts = number.count + direction.count + mode.count + country.count + (outcome.hsDigits?.utf8.count ?? 0)
+        let number = fields.bytes(0)
+        let direction = fields.bytes(3)
+        let mode = fields.bytes(6)
+        let country = fields.bytes(7)
+        let texts =
+            number.count + direction.count + mode.count + country.count + (outcome.hsDigits?.utf8.count ?? 0)
             + (outcome.unit?.utf8.count ?? 0) + (outcome.licenceNo?.utf8.count ?? 0)
         let capacity = IngestStatements.directColumns.count * 12 + 4 * BinaryRow.numericCapacity + texts
         encoder.appendRow(fields: IngestStatements.directColumns.count, capacity: capacity) { row in

@@ -21,11 +21,14 @@ struct ImportRun {
             VALUES (\(kind.rawValue), \(path), repeat('0', 64), \(options.source), \(options.actor.name)) RETURNING id
             """, logger: logger
         ).first!.decode(Int.self)
-        let rowsRead: Int, loaded: Int, rejected: Int
+        let rowsRead: Int
+        let loaded: Int
+        let rejected: Int
         if kind == .declarations {
             (rowsRead, loaded, rejected) = try await loadDeclarations(connection, header: header, columns: columns, batchID: batchID)
         } else {
-            let stage = "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
+            let stage =
+                "CREATE TEMP TABLE ingest_stage (line integer NOT NULL, "
                 + columns.map { "\($0) text" }.joined(separator: ", ") + ") ON COMMIT DROP"
             try await connection.run(PostgresQuery(unsafeSQL: stage), logger: logger)
             rowsRead = try await stream(
@@ -99,7 +102,8 @@ struct ImportRun {
         // PostgresNIO's copyFrom appends `FORMAT text` to the statement it builds from the table name; the binary
         // format is asked for by ending the statement before that clause. Table and column names are this module's
         // constants, never input.
-        let target = Encoder.isBinary
+        let target =
+            Encoder.isBinary
             ? table + "\" (" + columns.map { "\"\($0)\"" }.joined(separator: ", ") + ") FROM STDIN WITH (FORMAT binary) --"
             : table
         try await connection.copyFrom(table: target, columns: Encoder.isBinary ? [] : columns, logger: logger) { writer in

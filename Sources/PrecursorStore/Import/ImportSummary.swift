@@ -20,8 +20,15 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public var rowsPerSecond: Double { seconds > 0 ? Double(rowsRead) / seconds : 0 }
 
     enum CodingKeys: String, CodingKey {
-        case importID = "import_id", kind, file, sha256, dryRun = "dry_run", rowsRead = "rows_read", rowsLoaded = "rows_loaded"
-        case rowsUnchanged = "rows_unchanged", rowsRejected = "rows_rejected", seconds, rejectsFile = "rejects_file"
+        case importID = "import_id"
+        case kind, file, sha256
+        case dryRun = "dry_run"
+        case rowsRead = "rows_read"
+        case rowsLoaded = "rows_loaded"
+        case rowsUnchanged = "rows_unchanged"
+        case rowsRejected = "rows_rejected"
+        case seconds
+        case rejectsFile = "rejects_file"
         case rowsPerSecond = "rows_per_second"
     }
 

@@ -40,7 +40,8 @@ extension IngestStatements {
               JOIN declaration_line t ON t.declaration_no = s.declaration_no AND t.line_no = s.line_number
              WHERE s.reasons IS NULL
             """)
-        var changed = 0, repeated = false
+        var changed = 0
+        var repeated = false
         if existing > 0 {
             repeated = try await markDeclarationDuplicates()
             // Existing keys whose content changed; unchanged rows are left alone (their updated_at included).
@@ -235,8 +236,10 @@ extension IngestStatements {
     /// Takes the `FOR KEY SHARE` locks the foreign-key triggers would, once per referenced row, and checks that every
     /// referenced row is still there (from then on none can go before the import commits).
     func lockReferences(_ references: DeclarationCheck.References) async throws {
-        let firms = Array(references.firms), offices = Array(references.offices)
-        let substances = Array(references.substances), units = Array(references.units)
+        let firms = Array(references.firms)
+        let offices = Array(references.offices)
+        let substances = Array(references.substances)
+        let units = Array(references.units)
         let licences = Array(references.licences)
         let locked = try await connection.rows(
             """

@@ -89,7 +89,8 @@ public struct AlertQueue: Sendable {
     @discardableResult
     public func ack(_ messages: [ClaimedMessage]) async throws -> Set<Int64> {
         guard !messages.isEmpty else { return [] }
-        let ids = messages.map(\.id), leases = messages.map(\.leaseToken)
+        let ids = messages.map(\.id)
+        let leases = messages.map(\.leaseToken)
         let rows = try await database.rows("SELECT queue_ack FROM queue_ack(\(ids)::bigint[], \(leases)::uuid[])")
         return Set(try rows.map { try $0.decode(Int64.self) })
     }

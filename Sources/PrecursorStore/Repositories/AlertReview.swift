@@ -273,8 +273,9 @@ public struct AlertReview: Sendable {
             let beforeJSON = try jsonText(["state": before, "assigned_to": beforeAssignee, "disposition": beforeDisposition])
             let afterJSON = try jsonText(["state": state, "assigned_to": assignee ?? beforeAssignee, "disposition": disposition, "note": cleanNote])
             try await connection.audit(
-                AuditEntry(actor: actor, action: "alert.\(action)", entityType: "alert", entityID: "\(id)", requestID: requestID,
-                           before: beforeJSON, after: afterJSON),
+                AuditEntry(
+                    actor: actor, action: "alert.\(action)", entityType: "alert", entityID: "\(id)", requestID: requestID,
+                    before: beforeJSON, after: afterJSON),
                 logger: logger)
         }
         guard let result = try await get(id) else { throw Problem.notFound(id) }

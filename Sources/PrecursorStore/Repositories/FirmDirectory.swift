@@ -50,8 +50,12 @@ public struct FirmDirectory: Sendable {
         public let reasonsVI: [String]
 
         enum CodingKeys: String, CodingKey {
-            case taxCode = "tax_code", name, sector, province, score, openAlerts = "open_alerts", hotRoute = "hot_route"
-            case reasons, reasonsVI = "reasons_vi"
+            case taxCode = "tax_code"
+            case name, sector, province, score
+            case openAlerts = "open_alerts"
+            case hotRoute = "hot_route"
+            case reasons
+            case reasonsVI = "reasons_vi"
         }
     }
 

@@ -100,10 +100,15 @@ public struct ReportDesk: Sendable {
             let dueOn = period.dueDate(dueDays: obligation.dueDays)
             let count = counts[period.description] ?? 0
             let status: String
-            if count > 0 { status = "submitted" }
-            else if period.end >= today { status = "open" }
-            else if dueOn < today { status = "late" }
-            else { status = "due" }
+            if count > 0 {
+                status = "submitted"
+            } else if period.end >= today {
+                status = "open"
+            } else if dueOn < today {
+                status = "late"
+            } else {
+                status = "due"
+            }
             result.append(Due(period: period.description, dueOn: dueOn.description, status: status, submittedVersions: count))
             period = period.next
         }

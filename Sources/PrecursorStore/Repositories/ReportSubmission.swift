@@ -119,7 +119,9 @@ public struct ReportSubmission: Sendable {
             guard abs(gap) > Decimal(string: "0.001")! else { return nil }
             return LineProblem(
                 line: line, field: "closing_kg", value: "\(closing)",
-                reason: "opening + imported + purchased + produced − used − sold − exported − lost = \(expected) kg, but closing is \(closing) kg (gap \(gap) kg)")
+                reason:
+                    "opening + imported + purchased + produced − used − sold − exported − lost = \(expected) kg, but closing is \(closing) kg (gap \(gap) kg)"
+            )
         }
     }
 
@@ -140,7 +142,8 @@ public struct ReportSubmission: Sendable {
             while let record = try reader.next() {
                 if records.count >= maximumLines { throw Failure.tooManyLines(limit: maximumLines) }
                 guard record.fields.count == header.width else {
-                    problems.append(LineProblem(line: record.line, field: "line", reason: "has \(record.fields.count) fields, the header has \(header.width)"))
+                    problems.append(
+                        LineProblem(line: record.line, field: "line", reason: "has \(record.fields.count) fields, the header has \(header.width)"))
                     continue
                 }
                 var values: [String: String] = [:]
@@ -158,7 +161,9 @@ public struct ReportSubmission: Sendable {
     func write(_ records: [Record], taxCode: String, to path: String) throws {
         func quote(_ value: String) -> String {
             value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ") + "\"" : value
+                ? "\""
+                    + value.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(
+                        of: "\n", with: " ") + "\"" : value
         }
         var text = (["tax_code"] + ReportDesk.columns).joined(separator: ",") + "\n"
         for record in records {
@@ -204,13 +209,15 @@ public struct ReportSubmission: Sendable {
         var problems: [LineProblem] = []
         for (index, record) in records.enumerated() {
             if mode == .submit, existing.contains(index) {
-                problems.append(LineProblem(
-                    line: record.line, field: "period", value: record.period,
-                    reason: "a report for \(record.period) \(record.substance) is already stored; send changes with `report amend`"))
+                problems.append(
+                    LineProblem(
+                        line: record.line, field: "period", value: record.period,
+                        reason: "a report for \(record.period) \(record.substance) is already stored; send changes with `report amend`"))
             } else if mode == .amend, !existing.contains(index) {
-                problems.append(LineProblem(
-                    line: record.line, field: "period", value: record.period,
-                    reason: "nothing to amend: no report for \(record.period) \(record.substance) was submitted"))
+                problems.append(
+                    LineProblem(
+                        line: record.line, field: "period", value: record.period,
+                        reason: "nothing to amend: no report for \(record.period) \(record.substance) was submitted"))
             }
         }
         if !problems.isEmpty { throw mode == .submit ? Failure.conflict(problems) : Failure.invalid(problems) }

@@ -104,7 +104,9 @@ public struct SweepStore: Sendable {
             logger: logger)
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope_licence (licence_id bigint PRIMARY KEY) ON COMMIT DROP", logger: logger)
-        let watermark = previous.dataWatermark, last = previous.asOf.description, now = asOf.description
+        let watermark = previous.dataWatermark
+        let last = previous.asOf.description
+        let now = asOf.description
         try await connection.run(
             """
             CREATE TEMP TABLE sweep_changed_line ON COMMIT DROP AS

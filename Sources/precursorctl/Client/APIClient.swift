@@ -6,7 +6,7 @@ import OpenAPIURLSession
 import PrecursorClient
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// How user commands reach the daemon: `--url`/`PRECURSOR_URL` and `--token`/`PRECURSOR_TOKEN`.

@@ -21,7 +21,9 @@ struct Alerts: AsyncParsableCommand {
 
         func validate() throws {
             if let state, Components.Schemas.AlertState(rawValue: state) == nil { throw ValidationError("--state: '\(state)' is not a state") }
-            if let severity, Components.Schemas.Severity(rawValue: severity) == nil { throw ValidationError("--severity: '\(severity)' is not a severity") }
+            if let severity, Components.Schemas.Severity(rawValue: severity) == nil {
+                throw ValidationError("--severity: '\(severity)' is not a severity")
+            }
         }
 
         func run() async throws {
@@ -39,8 +41,10 @@ struct Alerts: AsyncParsableCommand {
             try Printer.listing(
                 format, alerts, header: ["id", "firm", "substance", "rule", "severity", "score", "state", "last_raised"],
                 rows: alerts.map {
-                    ["\($0.id)", $0.firm, $0.substance ?? "", $0.rule, $0.severity.rawValue, Printer.number($0.score), $0.state.rawValue,
-                     ISO8601DateFormatter().string(from: $0.lastRaisedAt)]
+                    [
+                        "\($0.id)", $0.firm, $0.substance ?? "", $0.rule, $0.severity.rawValue, Printer.number($0.score), $0.state.rawValue,
+                        ISO8601DateFormatter().string(from: $0.lastRaisedAt),
+                    ]
                 })
         }
     }
@@ -71,7 +75,9 @@ struct Alerts: AsyncParsableCommand {
             case .default(let status, let problem): throw UserFailure.problem(status, problem.document)
             }
         }
-        print("alert \(detail.alert.id): \(detail.alert.state.rawValue)\(detail.alert.assignedTo.map { ", assigned to \($0)" } ?? "")\(detail.alert.disposition.map { ", \($0.rawValue)" } ?? "")")
+        print(
+            "alert \(detail.alert.id): \(detail.alert.state.rawValue)\(detail.alert.assignedTo.map { ", assigned to \($0)" } ?? "")\(detail.alert.disposition.map { ", \($0.rawValue)" } ?? "")"
+        )
     }
 
     struct Ack: AsyncParsableCommand {

@@ -4,7 +4,7 @@ import Logging
 import PrecursorStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `precursorctl queue …`: the reference consumer.
@@ -49,7 +49,8 @@ struct Consume: AsyncParsableCommand {
         let (acked, failed) = try await database.withDatabase { db in
             let queue = AlertQueue(database: db)
             try await AdminQueue.requireTopic(topic, queue)
-            var acked = 0, failed = 0
+            var acked = 0
+            var failed = 0
             while maxMessages.map({ acked + failed < $0 }) ?? true {
                 let limit = min(batch, maxMessages.map { $0 - acked - failed } ?? batch)
                 let messages = try await queue.claim(
@@ -110,7 +111,9 @@ struct Consume: AsyncParsableCommand {
         }
         if status == 0 {
             let ok = try await queue.ack(message)
-            CLIFailure.note("message \(message.id) attempt \(message.attempts): " + (ok ? "acked" : "done, but the lease was lost (another consumer may repeat it)"))
+            CLIFailure.note(
+                "message \(message.id) attempt \(message.attempts): "
+                    + (ok ? "acked" : "done, but the lease was lost (another consumer may repeat it)"))
             return ok
         }
         let reason = errorText.trimmingCharacters(in: .whitespacesAndNewlines)

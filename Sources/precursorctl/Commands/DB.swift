@@ -55,7 +55,9 @@ struct DB: AsyncParsableCommand {
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load the reference data in seeds/ (substances, legal instruments, customs offices, zones).",
-            discussion: "Idempotent: a second run changes nothing; an edited row is updated. A bad row loads nothing and is named with its file, line and field.")
+            discussion:
+                "Idempotent: a second run changes nothing; an edited row is updated. A bad row loads nothing and is named with its file, line and field."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Folder with the seed files (default: the seeds/ folder found next to the program or $PRECURSOR_SEEDS_DIR).")

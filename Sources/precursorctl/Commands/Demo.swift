@@ -58,7 +58,10 @@ struct Demo: ParsableCommand {
         @Option(help: "Folder to write the files into (created if missing; the seven files are replaced).") var out: String
         @Option(help: "Last month of the window, YYYY-MM (default: the month before the current one, Vietnam time).")
         var end: String?
-        @Option(help: "Reference-data folder the world's codes are checked against (default: the seeds/ folder found next to the program or $PRECURSOR_SEEDS_DIR; skipped when none is found).")
+        @Option(
+            help:
+                "Reference-data folder the world's codes are checked against (default: the seeds/ folder found next to the program or $PRECURSOR_SEEDS_DIR; skipped when none is found)."
+        )
         var seeds: String?
 
         func validate() throws {

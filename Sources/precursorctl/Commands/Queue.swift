@@ -32,7 +32,9 @@ struct AdminQueue: AsyncParsableCommand {
             case .csv:
                 print("topic,depth,visible_depth,leased,oldest_age_seconds,dead")
                 for m in metrics {
-                    print("\(m.topic),\(m.depth),\(m.visibleDepth),\(m.leased),\(m.oldestAgeSeconds.map { String(format: "%.1f", $0) } ?? ""),\(m.dead)")
+                    print(
+                        "\(m.topic),\(m.depth),\(m.visibleDepth),\(m.leased),\(m.oldestAgeSeconds.map { String(format: "%.1f", $0) } ?? ""),\(m.dead)"
+                    )
                 }
             case .table:
                 print("topic              pending  visible  leased  oldest_age     dead")
@@ -70,8 +72,9 @@ struct AdminQueue: AsyncParsableCommand {
             }
             for m in messages {
                 let state = m.leased ? "leased" : (m.visibleAt > Date() ? "backoff" : "ready")
-                print("#\(m.id) p\(m.priority) \(state) attempts \(m.attempts)/\(m.maxAttempts)"
-                    + (m.lastError.map { " last error: \($0)" } ?? "") + "\n  \(m.payload)")
+                print(
+                    "#\(m.id) p\(m.priority) \(state) attempts \(m.attempts)/\(m.maxAttempts)"
+                        + (m.lastError.map { " last error: \($0)" } ?? "") + "\n  \(m.payload)")
             }
             if messages.isEmpty { print("no pending messages in \(topic)") }
         }

@@ -7,7 +7,8 @@ import PrecursorClient
 struct Report: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Your firm's periodic stock and movement reports (enterprise token).",
-        discussion: "Columns: period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note",
+        discussion:
+            "Columns: period,facility_code,substance,opening_kg,imported_kg,purchased_kg,produced_kg,used_kg,sold_kg,exported_kg,lost_kg,closing_kg,note",
         subcommands: [Template.self, Submit.self, Amend.self, List.self, Due.self])
 
     struct Template: AsyncParsableCommand {
@@ -72,7 +73,9 @@ struct Report: AsyncParsableCommand {
         for warning in submission.warnings {
             CLIFailure.fail("warning: line \(warning.line ?? 0), \(warning.field): \(warning.reason)")
         }
-        print("\(submission.replayed ? "already received (same idempotency key): " : "")\(submission.lines) line(s): \(submission.stored) stored, \(submission.unchanged) unchanged (import \(submission.importId))")
+        print(
+            "\(submission.replayed ? "already received (same idempotency key): " : "")\(submission.lines) line(s): \(submission.stored) stored, \(submission.unchanged) unchanged (import \(submission.importId))"
+        )
         Printer.table(
             ["period", "facility", "substance", "version", "closing_kg"],
             submission.versions.map { [$0.period, $0.facility ?? "", $0.substance, "\($0.version)", Printer.number($0.closingKg)] })
@@ -94,8 +97,10 @@ struct Report: AsyncParsableCommand {
             try Printer.listing(
                 format, reports, header: ["id", "period", "facility", "substance", "version", "closing_kg", "submitted_at", "submitted_by"],
                 rows: reports.map {
-                    ["\($0.id)", $0.period, $0.facility ?? "", $0.substance, "\($0.version)", Printer.number($0.closingKg),
-                     ISO8601DateFormatter().string(from: $0.submittedAt), $0.submittedBy]
+                    [
+                        "\($0.id)", $0.period, $0.facility ?? "", $0.substance, "\($0.version)", Printer.number($0.closingKg),
+                        ISO8601DateFormatter().string(from: $0.submittedAt), $0.submittedBy,
+                    ]
                 })
         }
     }

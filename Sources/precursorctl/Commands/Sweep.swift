@@ -45,7 +45,9 @@ struct AdminSweep: AsyncParsableCommand {
                 return
             }
             let scope = report.scopeEntries.map { ", \($0) scope entries" } ?? ""
-            print("sweep \(report.id) (\(report.scope.rawValue)\(scope)) as of \(report.asOf): \(report.findingCount) findings, \(report.alertCount) alerts raised in \(String(format: "%.2f", report.seconds)) s")
+            print(
+                "sweep \(report.id) (\(report.scope.rawValue)\(scope)) as of \(report.asOf): \(report.findingCount) findings, \(report.alertCount) alerts raised in \(String(format: "%.2f", report.seconds)) s"
+            )
             let rules = SweepRule.allCases.map(\.rawValue)
             Printer.table(
                 ["rule", "findings", "alerts"],
@@ -131,8 +133,10 @@ struct AdminFirms: AsyncParsableCommand {
             try Printer.listing(
                 format, firms, header: ["tax_code", "name", "score", "open_alerts", "hot_route", "top_reason"],
                 rows: firms.map {
-                    [$0.taxCode, $0.name, Printer.number($0.score), String($0.openAlerts), $0.hotRoute ? "yes" : "no",
-                     (vi ? $0.reasonsVI : $0.reasons).first ?? ""]
+                    [
+                        $0.taxCode, $0.name, Printer.number($0.score), String($0.openAlerts), $0.hotRoute ? "yes" : "no",
+                        (vi ? $0.reasonsVI : $0.reasons).first ?? "",
+                    ]
                 })
         }
     }

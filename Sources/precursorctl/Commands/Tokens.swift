@@ -33,7 +33,9 @@ struct Tokens: AsyncParsableCommand {
                 try Printer.json(issued)
                 return
             }
-            print("token \(issued.token.id) issued to \(issued.token.name) (\(issued.token.role.rawValue)\(issued.token.firmTaxCode.map { ", firm \($0)" } ?? ""))")
+            print(
+                "token \(issued.token.id) issued to \(issued.token.name) (\(issued.token.role.rawValue)\(issued.token.firmTaxCode.map { ", firm \($0)" } ?? ""))"
+            )
             print("secret (shown once, store it now): \(issued.secret)")
         }
     }
@@ -49,8 +51,10 @@ struct Tokens: AsyncParsableCommand {
             try Printer.listing(
                 format, tokens, header: ["id", "prefix", "role", "firm", "name", "created", "expires", "revoked"],
                 rows: tokens.map {
-                    ["\($0.id)", $0.prefix, $0.role.rawValue, $0.firmTaxCode ?? "", $0.name, iso.string(from: $0.createdAt),
-                     $0.expiresAt.map(iso.string(from:)) ?? "", $0.revokedAt.map(iso.string(from:)) ?? ""]
+                    [
+                        "\($0.id)", $0.prefix, $0.role.rawValue, $0.firmTaxCode ?? "", $0.name, iso.string(from: $0.createdAt),
+                        $0.expiresAt.map(iso.string(from:)) ?? "", $0.revokedAt.map(iso.string(from:)) ?? "",
+                    ]
                 })
         }
     }

@@ -23,8 +23,10 @@ struct Me: AsyncParsableCommand {
         }
         let rows = (me.licences ?? []).flatMap { licence in
             licence.lines.map {
-                [licence.licenceNo, licence.activity, licence.validFrom, licence.validUntil, licence.status, $0.substance,
-                 Printer.number($0.grantedKg), Printer.number($0.drawnKg), Printer.number($0.remainingKg)]
+                [
+                    licence.licenceNo, licence.activity, licence.validFrom, licence.validUntil, licence.status, $0.substance,
+                    Printer.number($0.grantedKg), Printer.number($0.drawnKg), Printer.number($0.remainingKg),
+                ]
             }
         }
         let header = ["licence", "activity", "from", "until", "status", "substance", "granted_kg", "drawn_kg", "remaining_kg"]
@@ -75,19 +77,31 @@ struct Firms: AsyncParsableCommand {
             let firm = dossier.firm
             print("\(firm.taxCode)  \(firm.name)\n  \(firm.sector), \(firm.province), \(firm.status)\(firm.keyEnterprise ? ", key enterprise" : "")")
             print("\nFacilities")
-            Printer.table(["code", "kind", "name", "zone", "province"], dossier.facilities.map { [$0.code, $0.kind, $0.name, $0.zone ?? "", $0.province] })
+            Printer.table(
+                ["code", "kind", "name", "zone", "province"], dossier.facilities.map { [$0.code, $0.kind, $0.name, $0.zone ?? "", $0.province] })
             print("\nLicences")
             Printer.table(
                 ["licence", "activity", "until", "status", "substance", "granted_kg", "drawn_kg", "remaining_kg"],
                 dossier.licences.flatMap { l in
-                    l.lines.map { [l.licenceNo, l.activity, l.validUntil, l.status, $0.substance, Printer.number($0.grantedKg), Printer.number($0.drawnKg), Printer.number($0.remainingKg)] }
+                    l.lines.map {
+                        [
+                            l.licenceNo, l.activity, l.validUntil, l.status, $0.substance, Printer.number($0.grantedKg), Printer.number($0.drawnKg),
+                            Printer.number($0.remainingKg),
+                        ]
+                    }
                 })
             print("\nMonthly volumes")
-            Printer.table(["month", "substance", "direction", "kg", "shipments"], dossier.monthlyVolumes.map { [$0.month, $0.substance, $0.direction, Printer.number($0.kg), "\($0.shipments)"] })
+            Printer.table(
+                ["month", "substance", "direction", "kg", "shipments"],
+                dossier.monthlyVolumes.map { [$0.month, $0.substance, $0.direction, Printer.number($0.kg), "\($0.shipments)"] })
             print("\nReports")
-            Printer.table(["period", "substance", "version", "closing_kg", "submitted_by"], dossier.reports.map { [$0.period, $0.substance, "\($0.version)", Printer.number($0.closingKg), $0.submittedBy] })
+            Printer.table(
+                ["period", "substance", "version", "closing_kg", "submitted_by"],
+                dossier.reports.map { [$0.period, $0.substance, "\($0.version)", Printer.number($0.closingKg), $0.submittedBy] })
             print("\nAlerts")
-            Printer.table(["id", "rule", "severity", "score", "state"], dossier.alerts.map { ["\($0.id)", $0.rule, $0.severity.rawValue, Printer.number($0.score), $0.state.rawValue] })
+            Printer.table(
+                ["id", "rule", "severity", "score", "state"],
+                dossier.alerts.map { ["\($0.id)", $0.rule, $0.severity.rawValue, Printer.number($0.score), $0.state.rawValue] })
         }
     }
 }
