@@ -171,6 +171,15 @@ public struct AlertReview: Sendable {
         return alerts
     }
 
+    /// The binds of both default-page statements: state (nil for every state), page size, offset.
+    static func pageBindings(state: String?, limit: Int, offset: Int) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(state)
+        bindings.append(limit)
+        bindings.append(offset)
+        return bindings
+    }
+
     /// A default page of the listing: every alert, or those in one state, most recently raised first. The SQL
     /// function (`sql/0014_api_perf.sql`) keeps one generic plan per connection that suits every page.
     struct RecentPage: PostgresPreparedStatement {
@@ -180,13 +189,7 @@ public struct AlertReview: Sendable {
         let limit: Int
         let offset: Int
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(state)
-            bindings.append(limit)
-            bindings.append(offset)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { AlertReview.pageBindings(state: state, limit: limit, offset: offset) }
 
         func decodeRow(_ row: PostgresRow) throws -> Alert { try AlertReview.alert(row) }
     }
@@ -200,13 +203,7 @@ public struct AlertReview: Sendable {
         let limit: Int
         let offset: Int
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(state)
-            bindings.append(limit)
-            bindings.append(offset)
-            return bindings
-        }
+        func makeBindings() -> PostgresBindings { AlertReview.pageBindings(state: state, limit: limit, offset: offset) }
 
         func decodeRow(_ row: PostgresRow) throws -> ByteBuffer { try row.decode(ByteBuffer.self) }
     }
