@@ -41,16 +41,18 @@ import Testing
         #expect(await daemon.waitForExit() != 0)
     }
 
-    /// A bad scheduling setting stops the daemon before it connects anywhere, with exit code 2 and a message that
-    /// names the variable, the value and what it accepts.
+    /// A bad scheduling, pool or token-cache setting stops the daemon before it connects anywhere, with exit code 2
+    /// and a message that names the variable, the value and what it accepts.
     @Test(arguments: [
         ("PRECURSOR_SWEEPS", "sometimes", "is not on or off"),
         ("PRECURSOR_SWEEP_INTERVAL", "soon", "is not a duration such as 1h, 15m, 90s or 3600"),
         ("PRECURSOR_SWEEP_INTERVAL", "0s", "is not a duration such as 1h, 15m, 90s or 3600"),
         ("PRECURSOR_SWEEP_DAILY_AT", "25:00", "is not a time of day HH:MM"),
         ("PRECURSOR_SWEEP_TIMEZONE", "Mars/Olympus_Mons", "is not a time zone name such as Asia/Ho_Chi_Minh"),
+        ("PRECURSOR_DB_CONNECTIONS", "1", "is not a whole number from 2 to 500"),
+        ("PRECURSOR_TOKEN_CACHE_SECONDS", "forever", "is not a whole number from 0 to 300"),
     ])
-    func aBadSweepSettingRefusesToStart(name: String, value: String, reason: String) async throws {
+    func aBadSettingRefusesToStart(name: String, value: String, reason: String) async throws {
         var environment = ["DATABASE_URL": "postgres://nobody@127.0.0.1:1/unreachable", "PRECURSOR_SWEEPS": "on"]
         environment[name] = value
         let daemon = try DaemonProcess(environment: environment)
