@@ -180,13 +180,10 @@ public struct SweepStore: Sendable {
         var binds = PostgresBindings()
         binds.append(asOf.description)
         for value in parameters { binds.append(value) }
-        // volume_spike joins per-pair aggregates of its own CTEs, whose row counts the planner cannot estimate (5 where
-        // there are 19,834): with nested loops allowed it scanned one CTE once per row of the other, 65-90 s of a
-        // sweep at 5,000 firms. Hash joins are right at every size here, so nested loops are off for that query only.
-        let forceHashJoins = rule == .volumeSpike
-        if forceHashJoins { try await connection.run("SET LOCAL enable_nestloop = off", logger: logger) }
+        let hashJoinsOnly = RuleQueries.withoutNestedLoops.contains(rule)
+        if hashJoinsOnly { try await connection.run("SET LOCAL enable_nestloop = off", logger: logger) }
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        if forceHashJoins { try await connection.run("SET LOCAL enable_nestloop = on", logger: logger) }
+        if hashJoinsOnly { try await connection.run("SET LOCAL enable_nestloop = on", logger: logger) }
         return try rows.map(Self.hit)
     }
 
