@@ -13,13 +13,14 @@ public final class Database: Sendable {
     public let url: DatabaseURL
     let logger: Logger
 
-    public init(url: DatabaseURL, logger: Logger, maximumConnections: Int = 20) throws(StoreError) {
+    /// `backgroundLogger` is the pool's own (the queries log to `logger`); nil uses `logger`.
+    public init(url: DatabaseURL, logger: Logger, maximumConnections: Int = 20, backgroundLogger: Logger? = nil) throws(StoreError) {
         var configuration = try url.clientConfiguration()
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         self.url = url
         self.logger = logger
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger ?? logger)
     }
 
     /// Runs `body` with a database whose pool runs for exactly that long; fails fast (exit code 3 in the CLI) when
@@ -29,7 +30,14 @@ public final class Database: Sendable {
         _ body: (Database) async throws -> T
     ) async throws -> T {
         try await Database.checkReachable(url, logger: logger)
-        let database = try Database(url: url, logger: logger, maximumConnections: maximumConnections)
+        // The pool's task and `body` start together, and a lease asked for a moment before `run()` begins is
+        // served all the same, but PostgresNIO warns about it on the command's standard error (1 run in 10 to 40;
+        // no signal from the task can close that window, as `run()` marks itself running only once called). That
+        // is the pool logger's only warning, so a one-off command's pool logs from errors up unless debugging.
+        var poolLogger = logger
+        if logger.logLevel > .debug { poolLogger.logLevel = max(logger.logLevel, .error) }
+        let database = try Database(
+            url: url, logger: logger, maximumConnections: maximumConnections, backgroundLogger: poolLogger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
