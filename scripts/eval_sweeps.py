@@ -227,6 +227,10 @@ def evaluate(world, cycles):
                 if f["tax"] == tax and f["family"] not in ("data_quality", "exploration") and f["sub"] in (sub, "")]
         if kind == "anomaly":
             c[f"n:{scenario}"] += 1
+            if scenario == "spike":  # the rule needs >= 6 active months in the trailing 12: count those it cannot see
+                month = world.months[first]
+                active = sum(world.volumes.get((tax, sub, add_months(month, -i)), 0) > 0 for i in range(1, 13))
+                c["spike_short_history"] += active < 6
             own = [f for f in hits if f["sub"] == sub]
             if own:
                 c[f"found:{scenario}"] += 1
@@ -302,6 +306,8 @@ def table(total, seeds, args):
         n, f = total[f"n:{s}"], total[f"found:{s}"]
         target = ">= 90 %" if s in TARGETS else ("100 %" if s in LICENCE else "")
         p(f"{'recall within 2 cycles: ' + s:58} {pct(f, n):>8} ({f}/{n})  {target}")
+        if s == "spike":
+            p(f"{'  ... spikes with < 6 active months in the trailing 12':58} {total['spike_short_history']:>8}")
     for s in ["capacity_growth", "seasonal_peak", "late_report"]:
         n = total[f"n:{s}"]
         note = " (missing_report before filing not counted)" if s == "late_report" else ""

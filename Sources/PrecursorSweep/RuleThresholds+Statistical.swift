@@ -1,10 +1,10 @@
-/// Defaults of the statistical, data-quality and exploration rules, mirrored from `sql/0015_statistical_rules.sql`
-/// and `sql/0017_confirmed_spikes.sql`.
+/// Defaults of the statistical, data-quality and exploration rules, mirrored from `sql/0015_statistical_rules.sql`,
+/// `sql/0017_confirmed_spikes.sql` and `sql/0024_spike_recall.sql`.
 extension RuleThresholds {
     static let statisticalDefaults: [String: [String: Double]] = [
         "volume_spike": [
-            "z": 3.5, "mean_ratio": 10, "min_active_months": 6, "mad_floor": 0.25, "floor_kg": 50, "points": 30, "cap": 3,
-            "confirm_ratio": 3, "confirm_minus_log10_p": 4, "count_size": 4, "min_rate": 1, "after_low": 0.3, "after_high": 2.5,
+            "z": 3.5, "mean_ratio": 5, "min_active_months": 6, "mad_floor": 0.2, "floor_kg": 50, "points": 30, "cap": 3,
+            "confirm_ratio": 3, "confirm_minus_log10_p": 3.5, "count_size": 10, "min_rate": 1, "after_low": 0.3, "after_high": 1.6,
         ],
         "peer_outlier": [
             "z": 2.5, "min_peers": 8, "mad_floor": 0.25, "median_ratio": 3, "new_months": 3, "points": 30, "cap": 3,

@@ -10,7 +10,7 @@ extension Wording {
         switch h.rule {
         case .volumeSpike:
             let ratio = number(h.expected > 0 ? h.observed / h.expected : 0, places: 1, l)
-            if h.kind == "confirmed" { return confirmedSpikeSentence(h, l, name: name, ratio: ratio) }
+            if h.kind == "confirmed" || h.kind == "confirmed_kg" { return confirmedSpikeSentence(h, l, name: name, ratio: ratio) }
             return en
                 ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period), \(ratio)× the usual \(kg(h.expected, l)) for the season (robust z \(stat), threshold \(threshold))"
                 : "Nhập khẩu \(kg(h.observed, l)) \(name) trong tháng \(h.period), gấp \(ratio) lần mức thường lệ \(kg(h.expected, l)) theo mùa (z \(stat), ngưỡng \(threshold))"
@@ -78,11 +78,15 @@ extension Wording {
     private static func confirmedSpikeSentence(_ h: RuleHit, _ l: Language, name: String, ratio: String) -> String {
         let en = l == .en
         let rate = number(h.reference.flatMap(Double.init) ?? 0, places: 1, l)
-        let p = number(h.statistic ?? 0, places: 1, l)
+        let stat = number(h.statistic ?? 0, places: 1, l)
         let threshold = number(h.threshold, places: 1, l)
         let after = h.referenceDate.map { "\($0.year)-" + ($0.month < 10 ? "0" : "") + "\($0.month)" } ?? "?"
+        let evidence =
+            h.kind == "confirmed_kg"
+            ? (en ? "robust z \(stat), threshold \(threshold)" : "z \(stat), ngưỡng \(threshold)")
+            : (en ? "negative-binomial p = 10^−\(stat), threshold 10^−\(threshold)" : "p = 10^−\(stat), ngưỡng 10^−\(threshold)")
         return en
-            ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period) in \(h.records) shipments, \(ratio)× the usual \(kg(h.expected, l)) for the season, against about \(rate) shipments a month (negative-binomial p = 10^−\(p), threshold 10^−\(threshold)); imports in \(after) are back near the usual level, so the excess did not stay in stock"
-            : "Nhập khẩu \(kg(h.observed, l)) \(name) trong tháng \(h.period) qua \(h.records) lô, gấp \(ratio) lần mức thường lệ \(kg(h.expected, l)) theo mùa, so với khoảng \(rate) lô mỗi tháng (p = 10^−\(p), ngưỡng 10^−\(threshold)); nhập khẩu tháng \(after) trở lại mức thường lệ, phần vượt không nằm lại trong kho"
+            ? "Imported \(kg(h.observed, l)) of \(name) in \(h.period) in \(h.records) shipments, \(ratio)× the usual \(kg(h.expected, l)) for the season, against about \(rate) shipments a month (\(evidence)); imports in \(after) are back near the usual level, so the excess did not stay in stock"
+            : "Nhập khẩu \(kg(h.observed, l)) \(name) trong tháng \(h.period) qua \(h.records) lô, gấp \(ratio) lần mức thường lệ \(kg(h.expected, l)) theo mùa, so với khoảng \(rate) lô mỗi tháng (\(evidence)); nhập khẩu tháng \(after) trở lại mức thường lệ, phần vượt không nằm lại trong kho"
     }
 }

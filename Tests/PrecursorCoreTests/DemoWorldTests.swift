@@ -150,6 +150,76 @@ import Testing
         }
     }
 
+    /// Monthly kg of pure substance per firm and substance (`tax_code/substance` → `YYYY-MM` → kg) and the shipment
+    /// sizes (kg) per firm, substance and month.
+    static func monthly(_ world: World) throws -> (kg: [String: [String: Double]], lots: [String: [String: [Double]]]) {
+        var kg: [String: [String: Double]] = [:]
+        var declarations: [String: [String: Double]] = [:]
+        var monthOf: [String: String] = [:]
+        for row in try world.rows(.declarations) {
+            let key = row["tax_code"]! + "/" + row["substance"]!
+            let month = String(row["declared_on"]!.prefix(7))
+            let part = try Self.kgPure(row)
+            kg[key, default: [:]][month, default: 0] += part
+            declarations[key, default: [:]][row["declaration_no"]!, default: 0] += part
+            monthOf[row["declaration_no"]!] = month
+        }
+        var lots: [String: [String: [Double]]] = [:]
+        for (key, byNumber) in declarations {
+            for (number, size) in byNumber { lots[key, default: [:]][monthOf[number]!, default: []].append(size) }
+        }
+        return (kg, lots)
+    }
+
+    /// The median absolute deviation of the logs.
+    static func logMAD(_ values: [Double]) -> Double {
+        func median(_ x: [Double]) -> Double {
+            let s = x.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let logs = values.map { log($0) }
+        let centre = median(logs)
+        return median(logs.map { abs($0 - centre) })
+    }
+
+    /// Firms that import every month buy on supply contracts and have steady months (a planted 3× month stands out);
+    /// occasional importers still have months without imports and lumpy ones.
+    @Test func regularImportersHaveSteadyMonthsAndOccasionalOnesDoNot() throws {
+        let world = try World(firms: 300, months: 24)
+        let scenarios = try world.scenarios()
+        let (kg, _) = try Self.monthly(world)
+        var regular: [Double] = []
+        var occasional = 0
+        for (key, months) in kg where scenarios[String(key.prefix { $0 != "/" })] == nil {
+            if months.count >= 22 { regular.append(Self.logMAD(Array(months.values))) } else if months.count <= 16 { occasional += 1 }
+        }
+        regular.sort()
+        #expect(regular.count >= 100)
+        #expect(regular[regular.count / 2] < 0.22, "median log-MAD of regular importers \(regular[regular.count / 2])")
+        #expect(regular[regular.count * 9 / 10] > 0.25, "some regular importers (distributors) vary more")
+        #expect(occasional >= 20)
+    }
+
+    /// A spike's extra kg comes in extra lots of the firm's usual size, not in lots of one identical size.
+    @Test func spikeLotsLookLikeTheFirmsOrdinaryLots() throws {
+        let world = try World(firms: 400, months: 24, seed: 3)
+        let (kg, lots) = try Self.monthly(world)
+        let spikes = try world.rows(.truth).filter { $0["scenario"] == "spike" }
+        #expect(spikes.count >= 3)
+        for row in spikes {
+            let key = row["tax_code"]! + "/" + row["substance"]!
+            let month = row["month"]!
+            let inSpike = try #require(lots[key]?[month])
+            let ordinary = lots[key]!.filter { $0.key != month }.flatMap(\.value).sorted()
+            let usual = ordinary[ordinary.count / 2]
+            #expect(inSpike.count >= 3)
+            #expect(Set(inSpike.map { ($0 * 10).rounded() }).count == inSpike.count, "\(key) \(month): \(inSpike)")
+            #expect(inSpike.allSatisfy { $0 < 3 * usual }, "\(key) \(month): \(inSpike) against a usual lot of \(usual)")
+            let others = kg[key]!.filter { $0.key != month }.map(\.value).sorted()
+            #expect(kg[key]![month]! > 2.5 * others[others.count / 2])
+        }
+    }
+
     @Test func theEmbeddedCodesExistInTheSeeds() throws {
         let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("seeds")

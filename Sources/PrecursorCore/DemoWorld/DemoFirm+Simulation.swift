@@ -48,8 +48,10 @@ struct DemoLineHistory {
 func demoGrams(_ kg: Double) -> Int64 { Int64((kg * 1000).rounded()) }
 
 extension DemoFirm {
-    /// Simulates one substance month by month: seasonal demand, negative-binomial shipment counts with gamma sizes,
-    /// a stock that steers the next month's orders back towards about a month of cover, and the planted scenario.
+    /// Simulates one substance month by month: seasonal demand; on a supply contract the scheduled deliveries sized to
+    /// the month's needs (an occasional one slipping into the next month), otherwise negative-binomial spot lots
+    /// with gamma sizes; a stock that steers the next month's orders back towards about a month of cover; and the
+    /// planted scenario.
     func simulate(lineIndex: Int, context: DemoContext, rng: inout DemoRandom) -> DemoLineHistory {
         let line = lines[lineIndex]
         let planted = plan?.line == lineIndex ? plan : nil
@@ -59,27 +61,46 @@ extension DemoFirm {
         var booked = [Int64](repeating: 0, count: months + 1)
         var stock: Int64 = firstMonth == 0 ? demoGrams(line.baseKg * rng.uniform(0.6, 1.4)) : 0
         let lot = line.baseKg * (1 - line.purchasedShare) / line.shipmentsPerMonth
+        var slipped: [Double] = []
         for offset in firstMonth..<months {
             let multiplier = planted == nil ? 1 : multiplier(offset)
             let seasonal = max(0.1, 1 + line.seasonAmplitude * (context.calendar.months[offset].seasonal - 1))
             let level = line.baseKg * multiplier
             let demand = level * seasonal * rng.logNormal(median: 1, sigma: 0.12)
-            let feedback = min(1.8, max(0.3, 1 + 0.5 * (level - Double(stock) / 1000) / level))
-            var count = rng.negativeBinomial(mean: line.shipmentsPerMonth * multiplier * seasonal * feedback, dispersion: 4)
-            if planted?.forced.contains(offset) == true { count = max(count, 1) }
-            for _ in 0..<count {
-                let shipment = makeShipment(line, kg: rng.gamma(shape: 6, mean: lot), offset: offset, context: context, rng: &rng)
+            // Stock on hand plus a slipped delivery still on its way: the firm does not reorder what is already coming.
+            let position = Double(stock) / 1000 + slipped.reduce(0, +)
+            let feedback = min(1.8, max(0.3, 1 + 0.5 * (level - position) / level))
+            var lots = slipped
+            slipped = []
+            if line.contract {
+                // The month's call-off (forecast use, corrected for stock) in the contract's scheduled deliveries; a
+                // delivery now and then slips into the next month (a late vessel, a closed port).
+                let deliveries = max(1, Int(line.shipmentsPerMonth.rounded()))
+                let callOff = level * (1 - line.purchasedShare) * seasonal * feedback * rng.logNormal(median: 1, sigma: 0.08)
+                for _ in 0..<deliveries {
+                    let kg = callOff / Double(deliveries) * rng.logNormal(median: 1, sigma: line.lotSpread)
+                    if offset + 1 < months, rng.chance(0.03) { slipped.append(kg) } else { lots.append(kg) }
+                }
+            } else {
+                let count = rng.negativeBinomial(mean: line.shipmentsPerMonth * multiplier * seasonal * feedback, dispersion: 4)
+                for _ in 0..<count { lots.append(rng.gamma(shape: 6, mean: lot)) }
+            }
+            if planted?.forced.contains(offset) == true, lots.isEmpty { lots.append(lotSize(line, mean: lot, rng: &rng)) }
+            for kg in lots {
+                let shipment = makeShipment(line, kg: kg, offset: offset, context: context, rng: &rng)
                 booked[shipment.bookOffset] += shipment.grams
                 shipments.append(shipment)
             }
             var extraOut: Int64 = 0
             if let planted, planted.scenario == .spike, offset == planted.month {
-                // The month's imports reach about `factor` × a usual month; the extra is sold on.
-                let extra = (planted.factor - 1) * line.baseKg * seasonal
+                // The month's imports reach about `factor` × a usual month, in extra lots of the firm's usual size;
+                // the extra is sold on.
+                let extra = (planted.factor - 1) * line.baseKg * (1 - line.purchasedShare) * seasonal
                 let count = min(12, max(1, Int((extra / lot).rounded())))
                 for _ in 0..<count {
                     let shipment = makeShipment(
-                        line, kg: extra / Double(count), offset: offset, context: context, rng: &rng, timing: false)
+                        line, kg: lotSize(line, mean: extra / Double(count), rng: &rng), offset: offset, context: context, rng: &rng,
+                        timing: false)
                     booked[offset] += shipment.grams
                     extraOut += shipment.grams
                     shipments.append(shipment)
@@ -191,6 +212,12 @@ extension DemoFirm {
             dayIndex += rng.int(0...2)
         }
         return result
+    }
+
+    /// The size of one lot with the given mean, as the line's lots vary: a contract delivery by its log-scale spread,
+    /// a spot lot gamma-distributed.
+    func lotSize(_ line: Line, mean: Double, rng: inout DemoRandom) -> Double {
+        line.contract ? mean * rng.logNormal(median: 1, sigma: line.lotSpread) : rng.gamma(shape: 6, mean: mean)
     }
 
     func makeShipment(

@@ -30,6 +30,11 @@ struct DemoFirm {
         let lossRate: Double
         /// 1 follows the shared seasonal index; larger swings harder.
         let seasonAmplitude: Double
+        /// Bought on a term supply contract: a fixed number of deliveries a month whose size follows the month's needs
+        /// (false: spot lots bought when needed, a negative-binomial number of them).
+        let contract: Bool
+        /// Log-scale spread of a contract delivery's size around its share of the month's call-off.
+        let lotSpread: Double
     }
 
     /// A reporting period as offsets into the window.
@@ -111,16 +116,18 @@ extension DemoFirm {
         var lines = codes.map { code in
             makeLine(
                 DemoCatalogue.substance(code), size: size * (scenario == .newEntrant ? rng.uniform(4, 7) : 1),
-                region: region, zone: zone, rng: &rng)
+                region: region, zone: zone, sells: sector.sells, rng: &rng)
         }
         if let scenario, Self.needsHistory.contains(scenario) {
             // Volume and route rules compare a month with the firm's own past: plant these in a regular importer.
             let line = lines[0]
+            let rate = max(line.shipmentsPerMonth, 2)
             lines[0] = Line(
-                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: max(line.shipmentsPerMonth, 2),
+                substance: line.substance, baseKg: line.baseKg, shipmentsPerMonth: rate,
                 offices: line.offices, origins: line.origins, unit: line.unit, grade: line.grade, priceFactor: line.priceFactor,
                 purchasedShare: line.purchasedShare, lossRate: line.lossRate,
-                seasonAmplitude: scenario == .seasonalPeak ? rng.uniform(3.5, 5) : 1)
+                seasonAmplitude: scenario == .seasonalPeak ? rng.uniform(3.5, 5) : 1,
+                contract: line.contract || Self.onContract(rate: rate, rng: &rng), lotSpread: line.lotSpread)
         }
         var firm = DemoFirm(
             index: index, taxCode: taxCode, name: name, sector: sector, province: province, registeredOn: registeredOn,
@@ -170,7 +177,7 @@ extension DemoFirm {
     }
 
     static func makeLine(
-        _ substance: DemoCatalogue.Substance, size: Double, region: DemoCatalogue.Region, zone: DemoCatalogue.Zone?,
+        _ substance: DemoCatalogue.Substance, size: Double, region: DemoCatalogue.Region, zone: DemoCatalogue.Zone?, sells: Bool,
         rng: inout DemoRandom
     ) -> Line {
         let baseKg = substance.monthlyKg * size * rng.logNormal(median: 1, sigma: 0.35)
@@ -202,7 +209,15 @@ extension DemoFirm {
             substance: substance, baseKg: baseKg, shipmentsPerMonth: shipments, offices: offices, origins: origins, unit: unit,
             grade: rng.pick(substance.grades), priceFactor: rng.logNormal(median: 1, sigma: 0.06),
             purchasedShare: rng.chance(0.25) ? rng.uniform(0.1, 0.3) : 0,
-            lossRate: substance.density == nil ? 0 : rng.uniform(0.001, 0.003), seasonAmplitude: 1)
+            lossRate: substance.density == nil ? 0 : rng.uniform(0.001, 0.003), seasonAmplitude: 1,
+            contract: onContract(rate: shipments, rng: &rng), lotSpread: sells ? rng.uniform(0.2, 0.35) : rng.uniform(0.08, 0.2))
+    }
+
+    /// Whether a line is bought on a term supply contract. A plant that consumes a solvent or an acid all year, or a
+    /// distributor with standing customers, takes it in regular monthly deliveries; the occasional buyer (a few lots a
+    /// year) buys spot. Between about one and one and a half shipments a month both are found.
+    static func onContract(rate: Double, rng: inout DemoRandom) -> Bool {
+        rng.chance(min(1, max(0, (rate - 0.5) / 1.0)))
     }
 
     /// Monthly periods for key enterprises; quarters for the rest. A quarter cut by the window's start is left out

@@ -80,8 +80,9 @@ struct DemoContext {
 /// rules to find (see `DemoScenario`) and recorded in `truth.csv`.
 ///
 /// Shape: lognormal firm sizes over five sectors; the ~5 % largest are key enterprises that report monthly, the
-/// others report quarterly (due 15 and 30 days after the period); a seasonal index with a Tết dip; negative-binomial
-/// monthly shipment counts and gamma shipment sizes; 1–3 substances per firm through its usual 1–2 customs offices
+/// others report quarterly (due 15 and 30 days after the period); a seasonal index with a Tết dip; importers of about
+/// a shipment a month or more on supply contracts (scheduled deliveries sized to the month's needs), occasional ones
+/// with negative-binomial spot lots of gamma sizes; 1–3 substances per firm through its usual 1–2 customs offices
 /// and origins. Each firm draws from its own random stream, so firms are generated one at a time and written as
 /// they come (memory stays flat in the number of firms).
 public struct DemoWorldGenerator: Sendable {

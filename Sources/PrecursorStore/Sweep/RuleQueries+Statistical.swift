@@ -140,6 +140,9 @@ extension RuleQueries {
     /// between `$11` × and `$12` × the baseline: the excess neither stayed in stock (the firm kept ordering as
     /// usual) nor became its new level (a step up in capacity). Its period is that month; `reference` is the usual
     /// shipments a month and `reference_date` the first day of the as-of month.
+    /// `confirmed_kg`: the same month and the same return to the baseline, where the month's kg rather than its
+    /// shipment count is the evidence — robust z ≥ `$2` as for `spike` (statistic z, threshold `$2`); the month after
+    /// tells a spike from a step up, which is what lets it go below the `$3` × of the single-month kind.
     /// Both need kg ≥ the substance's materiality floor (`rule_config` `volume_spike`/`floor_kg:CODE`, else `$6`).
     static func volumeSpike(scoped: Bool) -> String {
         wrapStatistical(
@@ -205,12 +208,14 @@ extension RuleQueries {
               FROM scored x
              WHERE x.month = \(asOfMonth) AND x.rate >= $10::float8 AND x.z >= $2::float8 AND x.kg >= $3::float8 * x.mean_adj * x.idx
             UNION ALL
-            SELECT 'volume_spike', 'confirmed', x.firm_id, x.substance_id, to_char(x.month, 'YYYY-MM'), 'import', x.kg,
-                   x.mean_adj * x.idx, $8::float8, x.first_date, x.last_date, to_char(x.rate, 'FM990.0'), \(asOfMonth),
-                   x.shipments, \(monthRefs(firm: "x.firm_id", substance: "x.substance_id", from: "x.month", to: "x.last_date")),
-                   '{}', '{}', x.hot_route, x.minus_log_p
+            SELECT 'volume_spike', CASE WHEN x.minus_log_p >= $8::float8 THEN 'confirmed' ELSE 'confirmed_kg' END, x.firm_id,
+                   x.substance_id, to_char(x.month, 'YYYY-MM'), 'import', x.kg, x.mean_adj * x.idx,
+                   CASE WHEN x.minus_log_p >= $8::float8 THEN $8::float8 ELSE $2::float8 END, x.first_date, x.last_date,
+                   to_char(x.rate, 'FM990.0'), \(asOfMonth), x.shipments,
+                   \(monthRefs(firm: "x.firm_id", substance: "x.substance_id", from: "x.month", to: "x.last_date")),
+                   '{}', '{}', x.hot_route, CASE WHEN x.minus_log_p >= $8::float8 THEN x.minus_log_p ELSE x.z END
               FROM confirmed x
-             WHERE x.minus_log_p >= $8::float8
+             WHERE x.minus_log_p >= $8::float8 OR x.z >= $2::float8
             """)
     }
 
