@@ -32,8 +32,9 @@ struct Demo: ParsableCommand {
                 export-processing zones; 1-3 substances per firm (ACETONE, TOLUENE, MEK, SULPHURIC_ACID, \
                 HYDROCHLORIC_ACID, ETHYL_ETHER, ACETIC_ANHYDRIDE, POTASSIUM_PERMANGANATE, EPHEDRINE, \
                 PSEUDOEPHEDRINE) through the firm's usual 1-2 customs offices and origins, mostly by sea; a \
-                seasonal index with a Tết dip and a Q4 peak; negative-binomial monthly shipment counts and gamma \
-                shipment sizes; one annual import licence per firm, substance and year with 1.3-1.6x headroom; \
+                seasonal index with a Tết dip and a Q4 peak; importers of about a shipment a month or more on \
+                supply contracts (scheduled deliveries sized to the month's needs, now and then one slipping a \
+                month), occasional importers with negative-binomial spot lots of gamma sizes; one annual import licence per firm, substance and year with 1.3-1.6x headroom; \
                 stock books that balance (opening + imported + purchased - used - sold - lost = closing; each \
                 opening is the previous closing) and agree with customs up to rounding and to goods declared on a \
                 month's last day but booked the next month (about 1 % of shipments).
