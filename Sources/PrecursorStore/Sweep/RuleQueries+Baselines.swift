@@ -30,6 +30,8 @@ extension RuleQueries {
     ///   counts that declaration as a prior shipment, with the kg of all its lines.
     /// Declaration lines are never deleted (no code path does). The common path — new lines of the as-of month —
     /// keeps them; anything else rebuilds them, which is a full sweep's cost for the statistical rules only.
+    /// (`OFFSET 0` keeps the declaration probe per changed line, through the unique key: as a hashed subplan it read
+    /// the 500,000 lines before the window, 1-3 s.)
     static let validBaselines = """
         SELECT b.sweep_run_id FROM sweep_baseline b
          WHERE b.as_of = $1::date
@@ -47,7 +49,7 @@ extension RuleQueries {
                                         WHERE p.declaration_no = d.declaration_no AND p.firm_id = d.firm_id
                                           AND p.substance_id = d.substance_id AND p.direction = 'import'
                                           AND p.declared_on >= \(windowStart) - interval '12 months'
-                                          AND p.declared_on < \(windowStart))))
+                                          AND p.declared_on < \(windowStart) OFFSET 0)))
            )
         """
 

@@ -3,7 +3,8 @@ import PrecursorCore
 /// The current part of the statistical rules' inputs, built in every sweep for the pairs it reports (every pair in a
 /// full sweep, the pairs of `sweep_scope` in an incremental one) on top of the stored baselines of the as-of date
 /// (`RuleQueries+Baselines`): the import lines of the window (from the first day of frequency_spike's window to the
-/// as-of date, read through the (firm, substance, day) index when scoped), and the temporary tables the rules read.
+/// as-of date; when scoped, the planner picks the (firm, substance, day) index or a scan), and the temporary tables
+/// the rules read.
 extension RuleQueries {
     /// The (firm, substance) pairs an incremental sweep reports.
     static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
@@ -14,10 +15,7 @@ extension RuleQueries {
     /// `sweep_season` (the stored seasonal index) and `sweep_importers` (per substance, the firms that imported it in
     /// the 25 months: those stored with the baselines and those of lines written since).
     static func statisticalTables(scoped: Bool) -> [String] {
-        let lines =
-            scoped
-            ? "(\(scopedPairs)) s JOIN declaration_line d ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id"
-            : "declaration_line d"
+        let lines = scoped ? "AND (d.firm_id, d.substance_id) IN (\(scopedPairs))" : ""
         let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
         return [
             """
@@ -25,8 +23,8 @@ extension RuleQueries {
             SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.kg_pure, d.quantity, d.unit,
                    d.value_usd, d.transport_mode, d.country, o.code AS office, o.kind AS office_kind, o.neighbour_country,
                    o.hot_route
-              FROM \(lines) JOIN customs_office o ON o.id = d.customs_office_id
-             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date
+              FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date \(lines)
             """,
             """
             CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
@@ -62,9 +60,13 @@ extension RuleQueries {
                        AND d.declared_on <= $1::date) p
              GROUP BY p.substance_id
             """,
+            // A small sample is enough for the rules' joins and groupings: the default one took 0.8 s of an
+            // incremental sweep at 5,000 firms, this one 0.08 s.
+            "SET LOCAL default_statistics_target = 10",
             "ANALYZE sweep_cur_line",
             "ANALYZE sweep_stat_month",
             "ANALYZE sweep_stat_first",
+            "RESET default_statistics_target",
         ]
     }
 }
