@@ -1,6 +1,31 @@
+import Foundation
+import Logging
 import PrecursorCore
+import PrecursorStore
 
 extension SweepRunner {
+    /// Makes the statistical rules' inputs ready: the baselines of the as-of date (computed by every full sweep; an
+    /// incremental sweep reuses the stored ones while they are valid, else computes them), then the as-of window of
+    /// the pairs the sweep reports. Returns the seconds of each step (`statistical_baselines`, `statistical_tables`).
+    func prepareStatistical(
+        store: SweepStore, asOf: CivilDate, scoped: Bool, sweepID: Int64, watermark: Date, thresholds: RuleThresholds
+    ) async throws -> [String: Double] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let reused = scoped ? try await store.reusableBaselines(asOf: asOf) : nil
+        if let reused {
+            logger.debug("statistical baselines reused", metadata: ["sweep_id": "\(sweepID)", "computed_by": "\(reused)"])
+        } else {
+            try await store.buildBaselines(
+                asOf: asOf, sweepID: sweepID, watermark: watermark, splitBand: thresholds[.frequencySpike, "split_band"])
+        }
+        let tablesStart = clock.now
+        try await store.buildStatisticalTables(asOf: asOf, scoped: scoped)
+        return [
+            "statistical_baselines": (tablesStart - start).seconds, "statistical_tables": (clock.now - tablesStart).seconds,
+        ]
+    }
+
     /// The bind parameters of the statistical, data-quality and exploration rule queries after the as-of date, in
     /// the order `RuleQueries+Statistical` documents them.
     static func statisticalParameters(_ rule: SweepRule, _ t: RuleThresholds) -> [Double] {

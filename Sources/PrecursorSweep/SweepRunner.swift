@@ -131,9 +131,9 @@ public struct SweepRunner: Sendable {
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
         timings["month_table"] = (clock.now - monthStart).seconds
-        let statisticalStart = clock.now
-        try await store.buildStatisticalTables(asOf: request.asOf)
-        timings["statistical_tables"] = (clock.now - statisticalStart).seconds
+        let statistical = try await prepareStatistical(
+            store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds)
+        timings.merge(statistical) { $1 }
 
         var findings: [Finding] = []
         for rule in SweepRule.allCases {

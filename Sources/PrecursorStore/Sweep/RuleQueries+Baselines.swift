@@ -1,0 +1,285 @@
+import PrecursorCore
+
+/// The baselines of the statistical rules (migration 0021): what each rule compares the as-of month with, computed
+/// from the declaration lines *before* it, once per as-of date, into the `sweep_baseline_*` tables keyed by `as_of`
+/// (`$1`, the as-of date). Every statement reads declaration_line at most once; the later ones read the earlier
+/// ones' tables. The as-of month itself (the current part) is read by `statisticalTables(scoped:)` in every sweep.
+extension RuleQueries {
+    /// The baseline tables, each keyed by `as_of`, the bookkeeping row `sweep_baseline` last.
+    static let baselineTables = [
+        "sweep_baseline_month", "sweep_baseline_pair", "sweep_baseline_season", "sweep_baseline_peer", "sweep_baseline_route",
+        "sweep_baseline_origin", "sweep_baseline_frequency", "sweep_baseline_straddle", "sweep_baseline_value", "sweep_baseline_unit",
+        "sweep_baseline",
+    ]
+
+    /// How many as-of dates keep their baselines (the most recently computed): today's, and a few re-runs of earlier
+    /// dates (a manual sweep as of last month's end).
+    static let baselinesKept = 3
+
+    /// The sweep that computed the stored baselines of the as-of date `$1`, if they are still valid, i.e. nothing
+    /// they were computed from changed at or after the watermark of that sweep's snapshot:
+    /// - a rule threshold (split_band and the control thresholds are in the frequency baseline; any row counts),
+    ///   a substance (its code names its thresholds) or a customs office (hot route, code);
+    /// - a firm that existed before (its sector is its peer group; a firm only inserted since has no history that
+    ///   was counted without it);
+    /// - an import line dated before the as-of month (all history is before it: frequency_spike's window may begin
+    ///   earlier, so a line of the month before counts too);
+    /// - any line changed after it was inserted (`updated_at` past `created_at`: it may have left a history month,
+    ///   another firm or substance; a licence loaded after the lines citing it also counts, conservatively);
+    /// - a line in the window whose declaration also has a line of the same pair before the window: frequency_spike
+    ///   counts that declaration as a prior shipment, with the kg of all its lines.
+    /// Declaration lines are never deleted (no code path does). The common path — new lines of the as-of month —
+    /// keeps them; anything else rebuilds them, which is a full sweep's cost for the statistical rules only.
+    /// (`OFFSET 0` keeps the declaration probe per changed line, through the unique key: as a hashed subplan it read
+    /// the 500,000 lines before the window, 1-3 s.)
+    static let validBaselines = """
+        SELECT b.sweep_run_id FROM sweep_baseline b
+         WHERE b.as_of = $1::date
+           AND NOT EXISTS (SELECT 1 FROM rule_config c WHERE c.updated_at >= b.data_watermark)
+           AND NOT EXISTS (SELECT 1 FROM substance s WHERE s.updated_at >= b.data_watermark)
+           AND NOT EXISTS (SELECT 1 FROM customs_office o WHERE o.updated_at >= b.data_watermark)
+           AND NOT EXISTS (SELECT 1 FROM firm f WHERE f.updated_at >= b.data_watermark AND f.updated_at > f.created_at)
+           AND NOT EXISTS (
+               SELECT 1 FROM declaration_line d
+                WHERE d.updated_at >= b.data_watermark
+                  AND (d.updated_at > d.created_at
+                       OR (d.direction = 'import' AND d.declared_on < \(asOfMonth))
+                       OR (d.direction = 'import' AND d.declared_on <= $1::date
+                           AND EXISTS (SELECT 1 FROM declaration_line p
+                                        WHERE p.declaration_no = d.declaration_no AND p.firm_id = d.firm_id
+                                          AND p.substance_id = d.substance_id AND p.direction = 'import'
+                                          AND p.declared_on >= \(windowStart) - interval '12 months'
+                                          AND p.declared_on < \(windowStart) OFFSET 0)))
+           )
+        """
+
+    /// Deletes the baselines of the as-of date `$1` (before computing them again).
+    static func baselineDeletes() -> [String] {
+        baselineTables.map { "DELETE FROM \($0) WHERE as_of = $1::date" }
+    }
+
+    /// Keeps the baselines of the `baselinesKept` most recently computed as-of dates.
+    static func baselinePrunes() -> [String] {
+        baselineTables.map {
+            """
+            DELETE FROM \($0) WHERE as_of NOT IN (SELECT as_of FROM sweep_baseline ORDER BY computed_at DESC LIMIT \(baselinesKept))
+            """
+        }
+    }
+
+    /// The bookkeeping row: `$2` the sweep, `$3` its data watermark; the start of the record (`data_start`) is the
+    /// first month of any import before the as-of month (after `baselinePairs`).
+    static let baselineRecord = """
+        INSERT INTO sweep_baseline (as_of, sweep_run_id, data_watermark, data_start)
+        SELECT $1::date, $2::bigint, $3::timestamptz, min(first_month) FROM sweep_baseline_pair WHERE as_of = $1::date
+        """
+
+    /// Import kg and shipments by firm, substance and month over the 24 months before the as-of month.
+    static let baselineMonths = """
+        INSERT INTO sweep_baseline_month (as_of, firm_id, substance_id, month, kg, shipments, first_date, last_date, hot_route)
+        SELECT $1::date, d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date AS month,
+               sum(d.kg_pure)::float8 AS kg, count(DISTINCT d.declaration_no)::int AS shipments,
+               min(d.declared_on) AS first_date, max(d.declared_on) AS last_date, bool_or(o.hot_route) AS hot_route
+          FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
+         WHERE d.direction = 'import' AND d.declared_on < \(asOfMonth)
+           AND d.declared_on >= \(asOfMonth) - interval '24 months'
+         GROUP BY d.firm_id, d.substance_id, date_trunc('month', d.declared_on)
+        """
+
+    /// Every pair with an import by the as-of date: its first import month before the as-of month (ever), and
+    /// whether it imported in the 24 months before the as-of month or since.
+    static let baselinePairs = """
+        INSERT INTO sweep_baseline_pair (as_of, firm_id, substance_id, first_month, in_window)
+        SELECT $1::date, firm_id, substance_id,
+               date_trunc('month', min(declared_on) FILTER (WHERE declared_on < \(asOfMonth)))::date,
+               bool_or(declared_on >= \(asOfMonth) - interval '24 months')
+          FROM declaration_line WHERE direction = 'import' AND declared_on <= $1::date
+         GROUP BY firm_id, substance_id
+        """
+
+    /// Each substance's seasonal index by calendar month, estimated across all firms with a year of history: their
+    /// month kg (capped at 3× their own mean so one firm's spike does not move the index) over their mean, normalised
+    /// to average 1, and shrunk towards the index pooled over all substances by n / (n + 50) for n firms of the
+    /// substance, since a single year of one substance's months is noisy. The as-of month itself is left out, so the
+    /// month under test does not explain itself away.
+    static let baselineSeason = """
+        INSERT INTO sweep_baseline_season (as_of, substance_id, cal, idx)
+        WITH stat_month AS (SELECT * FROM sweep_baseline_month WHERE as_of = $1::date),
+        stat_first AS (SELECT * FROM sweep_baseline_pair WHERE as_of = $1::date AND first_month IS NOT NULL),
+        span AS (
+            SELECT m.firm_id, m.substance_id, greatest(min(f.first_month), min(m.month)) AS first_month,
+                   sum(m.kg) AS kg
+              FROM stat_month m JOIN stat_first f USING (firm_id, substance_id)
+             WHERE m.month < \(asOfMonth)
+             GROUP BY m.firm_id, m.substance_id
+        ),
+        pair AS (
+            SELECT firm_id, substance_id, first_month,
+                   kg / ((extract(year FROM \(asOfMonth)) - extract(year FROM first_month)) * 12
+                         + extract(month FROM \(asOfMonth)) - extract(month FROM first_month)) AS mean_kg
+              FROM span
+             WHERE first_month <= \(asOfMonth) - interval '12 months'
+        ),
+        expected AS (
+            SELECT p.substance_id, extract(month FROM g)::int AS cal, sum(p.mean_kg) AS kg
+              FROM pair p CROSS JOIN LATERAL generate_series(p.first_month, \(asOfMonth) - interval '1 month', interval '1 month') g
+             GROUP BY 1, 2
+        ),
+        observed AS (
+            SELECT p.substance_id, extract(month FROM m.month)::int AS cal, sum(least(m.kg, 3 * p.mean_kg)) AS kg
+              FROM pair p JOIN stat_month m USING (firm_id, substance_id)
+             WHERE m.month >= p.first_month AND m.month < \(asOfMonth)
+             GROUP BY 1, 2
+        ),
+        raw AS (
+            SELECT e.substance_id, e.cal, coalesce(o.kg, 0) / nullif(e.kg, 0) AS ratio
+              FROM expected e LEFT JOIN observed o USING (substance_id, cal)
+        ),
+        normalised AS (
+            SELECT substance_id, cal, ratio / nullif(avg(ratio) OVER (PARTITION BY substance_id), 0) AS idx
+              FROM raw WHERE ratio IS NOT NULL
+        ),
+        pooled AS (
+            SELECT cal, avg(idx) AS idx FROM normalised GROUP BY cal
+        ),
+        weight AS (
+            SELECT substance_id, count(*)::float8 / (count(*) + 50) AS w FROM pair GROUP BY substance_id
+        )
+        SELECT $1::date, n.substance_id, n.cal,
+               least(2, greatest(0.5, w.w * n.idx + (1 - w.w) * p.idx))::float8 AS idx
+          FROM normalised n JOIN pooled p USING (cal) JOIN weight w USING (substance_id)
+         WHERE n.idx IS NOT NULL
+        """
+
+    /// peer_outlier's established importers (a year of history): their trailing-12-month monthly kg on a log scale,
+    /// grouped by substance and sector, and by substance alone (sector NULL): how many, median, MAD.
+    static let baselinePeers = """
+        INSERT INTO sweep_baseline_peer (as_of, substance_id, sector, peers, med, mad)
+        WITH established AS (
+            SELECT m.firm_id, m.substance_id, f.sector, ln(sum(m.kg) / 12) AS lx
+              FROM sweep_baseline_pair fi
+              JOIN sweep_baseline_month m ON m.as_of = fi.as_of AND m.firm_id = fi.firm_id AND m.substance_id = fi.substance_id
+               AND m.month >= \(asOfMonth) - interval '12 months' AND m.month < \(asOfMonth)
+              JOIN firm f ON f.id = fi.firm_id
+             WHERE fi.as_of = $1::date AND fi.first_month <= \(asOfMonth) - interval '12 months'
+             GROUP BY m.firm_id, m.substance_id, f.sector
+        ),
+        grouped AS (
+            SELECT e.substance_id, g.sector, count(*) AS peers, percentile_cont(0.5) WITHIN GROUP (ORDER BY e.lx) AS med
+              FROM established e CROSS JOIN LATERAL (VALUES (e.sector), (NULL)) g(sector)
+             GROUP BY e.substance_id, g.sector
+        )
+        SELECT $1::date, g.substance_id, g.sector, g.peers, g.med,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(e.lx - g.med)) AS mad
+          FROM grouped g JOIN established e ON e.substance_id = g.substance_id AND (g.sector IS NULL OR e.sector = g.sector)
+         GROUP BY g.substance_id, g.sector, g.peers, g.med
+        """
+
+    /// route_novelty's history: per pair, the months with imports and the modes, origins and offices used in the 24
+    /// months before the as-of month (one hashed pass for the three sets).
+    static let baselineRoutes = """
+        INSERT INTO sweep_baseline_route (as_of, firm_id, substance_id, months, modes, countries, offices)
+        WITH used AS (
+            SELECT d.firm_id, d.substance_id, d.transport_mode, d.country, d.customs_office_id
+              FROM declaration_line d
+             WHERE d.direction = 'import' AND d.declared_on >= \(asOfMonth) - interval '24 months'
+               AND d.declared_on < \(asOfMonth)
+             GROUP BY GROUPING SETS ((d.firm_id, d.substance_id, d.transport_mode), (d.firm_id, d.substance_id, d.country),
+                                     (d.firm_id, d.substance_id, d.customs_office_id))
+        ),
+        months AS (
+            SELECT firm_id, substance_id, count(*)::int AS months FROM sweep_baseline_month WHERE as_of = $1::date
+             GROUP BY firm_id, substance_id
+        )
+        SELECT $1::date, u.firm_id, u.substance_id, m.months,
+               coalesce(array_agg(u.transport_mode) FILTER (WHERE u.transport_mode IS NOT NULL), '{}'),
+               coalesce(array_agg(u.country) FILTER (WHERE u.country IS NOT NULL), '{}'),
+               coalesce(array_agg(o.code) FILTER (WHERE o.code IS NOT NULL), '{}')
+          FROM used u
+          JOIN months m USING (firm_id, substance_id)
+          LEFT JOIN customs_office o ON o.id = u.customs_office_id
+         GROUP BY u.firm_id, u.substance_id, m.months
+        """
+
+    /// route_novelty's origins: how many firms imported each substance from each country in the 24 months before the
+    /// as-of month (after `baselineRoutes`).
+    static let baselineOrigins = """
+        INSERT INTO sweep_baseline_origin (as_of, substance_id, country, firms)
+        SELECT $1::date, r.substance_id, c.country, count(*)::int
+          FROM sweep_baseline_route r CROSS JOIN LATERAL unnest(r.countries) c(country)
+         WHERE r.as_of = $1::date
+         GROUP BY r.substance_id, c.country
+        """
+
+    /// frequency_spike's prior shipments: per pair, the declarations of the 12 months before the window (a
+    /// declaration belongs where its first line is; its kg counts all its lines up to the as-of date) and how many
+    /// of them were each between `$2` × and 1 × the substance's control threshold; and the declarations with lines
+    /// both before the window and in it (`sweep_baseline_straddle`: prior shipments, not the window's).
+    static let baselineFrequency = """
+        WITH prior AS (
+            SELECT d.firm_id, d.substance_id, d.declaration_no, sum(d.kg_pure) AS kg
+              FROM declaration_line d
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) - interval '12 months'
+               AND d.declared_on < \(windowStart)
+             GROUP BY d.firm_id, d.substance_id, d.declaration_no
+        ),
+        later AS (
+            SELECT d.firm_id, d.substance_id, d.declaration_no, sum(d.kg_pure) AS kg
+              FROM declaration_line d
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date
+             GROUP BY d.firm_id, d.substance_id, d.declaration_no
+        ),
+        straddle AS (
+            INSERT INTO sweep_baseline_straddle (as_of, firm_id, substance_id, declaration_no)
+            SELECT $1::date, firm_id, substance_id, declaration_no FROM prior JOIN later USING (firm_id, substance_id, declaration_no)
+        ),
+        shipment AS (
+            SELECT p.firm_id, p.substance_id, (p.kg + coalesce(l.kg, 0))::float8 AS kg
+              FROM prior p LEFT JOIN later l USING (firm_id, substance_id, declaration_no)
+        )
+        INSERT INTO sweep_baseline_frequency (as_of, firm_id, substance_id, shipments, split_shipments)
+        SELECT $1::date, s.firm_id, s.substance_id, count(*)::int,
+               (count(*) FILTER (WHERE coalesce(s.kg >= $2::float8 * rc.value::float8 AND s.kg < rc.value::float8, false)))::int
+          FROM shipment s
+          JOIN substance su ON su.id = s.substance_id
+          LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
+         GROUP BY s.firm_id, s.substance_id
+        """
+
+    /// value_outlier's peers: every importer's monthly unit value (USD per kg of pure substance) per substance and
+    /// origin over the 12 months before the as-of month, on a log scale, grouped by substance and origin and by
+    /// substance alone (country NULL): how many, median, MAD.
+    static let baselineValues = """
+        INSERT INTO sweep_baseline_value (as_of, substance_id, country, n, med, mad)
+        WITH month_value AS (
+            SELECT d.substance_id, d.country, sum(d.value_usd)::float8 / sum(d.kg_pure)::float8 AS unit_value
+              FROM declaration_line d
+             WHERE d.direction = 'import' AND d.value_usd > 0 AND d.kg_pure > 0
+               AND d.declared_on >= \(asOfMonth) - interval '12 months' AND d.declared_on < \(asOfMonth)
+             GROUP BY d.firm_id, d.substance_id, d.country, date_trunc('month', d.declared_on)
+        ),
+        peer AS (
+            SELECT substance_id, country, ln(unit_value) AS lv FROM month_value
+        ),
+        centre AS (
+            SELECT p.substance_id, g.country, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.lv) AS med
+              FROM peer p CROSS JOIN LATERAL (VALUES (p.country), (NULL)) g(country)
+             GROUP BY p.substance_id, g.country
+        )
+        SELECT $1::date, c.substance_id, c.country, c.n, c.med,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(p.lv - c.med)) AS mad
+          FROM centre c JOIN peer p ON p.substance_id = c.substance_id AND (c.country IS NULL OR p.country = c.country)
+         GROUP BY c.substance_id, c.country, c.n, c.med
+        """
+
+    /// unit_slip's usual line: per pair, the import lines of the 12 months before the as-of month and their median kg.
+    static let baselineUnits = """
+        INSERT INTO sweep_baseline_unit (as_of, firm_id, substance_id, lines, median_kg)
+        SELECT $1::date, d.firm_id, d.substance_id, count(*)::int,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY d.kg_pure::float8)
+          FROM declaration_line d
+         WHERE d.direction = 'import' AND d.kg_pure > 0
+           AND d.declared_on >= \(asOfMonth) - interval '12 months' AND d.declared_on < \(asOfMonth)
+         GROUP BY d.firm_id, d.substance_id
+        """
+}

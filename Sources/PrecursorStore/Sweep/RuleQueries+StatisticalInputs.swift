@@ -1,0 +1,72 @@
+import PrecursorCore
+
+/// The current part of the statistical rules' inputs, built in every sweep for the pairs it reports (every pair in a
+/// full sweep, the pairs of `sweep_scope` in an incremental one) on top of the stored baselines of the as-of date
+/// (`RuleQueries+Baselines`): the import lines of the window (from the first day of frequency_spike's window to the
+/// as-of date; when scoped, the planner picks the (firm, substance, day) index or a scan), and the temporary tables
+/// the rules read.
+extension RuleQueries {
+    /// The (firm, substance) pairs an incremental sweep reports.
+    static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
+
+    /// The statements, in order: `sweep_cur_line` (the window's import lines with their office), `sweep_stat_month`
+    /// (import kg and shipments by pair and month over the 25 months up to the as-of date: the stored months before
+    /// the as-of month and the as-of month from the lines), `sweep_stat_first` (each pair's first import month ever),
+    /// `sweep_season` (the stored seasonal index) and `sweep_importers` (per substance, the firms that imported it in
+    /// the 25 months: those stored with the baselines and those of lines written since).
+    static func statisticalTables(scoped: Bool) -> [String] {
+        let lines = scoped ? "AND (d.firm_id, d.substance_id) IN (\(scopedPairs))" : ""
+        let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
+        return [
+            """
+            CREATE TEMP TABLE sweep_cur_line ON COMMIT DROP AS
+            SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.kg_pure, d.quantity, d.unit,
+                   d.value_usd, d.transport_mode, d.country, o.code AS office, o.kind AS office_kind, o.neighbour_country,
+                   o.hot_route
+              FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date \(lines)
+            """,
+            """
+            CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
+            SELECT b.firm_id, b.substance_id, b.month, b.kg, b.shipments, b.first_date, b.last_date, b.hot_route
+              FROM sweep_baseline_month b WHERE b.as_of = $1::date \(stored)
+            UNION ALL
+            SELECT c.firm_id, c.substance_id, \(asOfMonth), sum(c.kg_pure)::float8, count(DISTINCT c.declaration_no)::int,
+                   min(c.declared_on), max(c.declared_on), bool_or(c.hot_route)
+              FROM sweep_cur_line c WHERE c.declared_on >= \(asOfMonth)
+             GROUP BY c.firm_id, c.substance_id
+            """,
+            """
+            CREATE TEMP TABLE sweep_stat_first ON COMMIT DROP AS
+            SELECT p.firm_id, p.substance_id, coalesce(min(p.first_month), \(asOfMonth)) AS first_month
+              FROM (SELECT b.firm_id, b.substance_id, b.first_month FROM sweep_baseline_pair b
+                     WHERE b.as_of = $1::date AND b.first_month IS NOT NULL \(stored)
+                    UNION ALL
+                    SELECT c.firm_id, c.substance_id, NULL::date FROM sweep_cur_line c WHERE c.declared_on >= \(asOfMonth)) p
+             GROUP BY p.firm_id, p.substance_id
+            """,
+            """
+            CREATE TEMP TABLE sweep_season ON COMMIT DROP AS
+            SELECT substance_id, cal, idx FROM sweep_baseline_season WHERE as_of = $1::date
+            """,
+            """
+            CREATE TEMP TABLE sweep_importers ON COMMIT DROP AS
+            SELECT p.substance_id, count(DISTINCT p.firm_id) AS firms
+              FROM (SELECT firm_id, substance_id FROM sweep_baseline_pair WHERE as_of = $1::date AND in_window
+                    UNION ALL
+                    SELECT d.firm_id, d.substance_id FROM declaration_line d
+                     WHERE d.updated_at >= (SELECT data_watermark FROM sweep_baseline WHERE as_of = $1::date)
+                       AND d.direction = 'import' AND d.declared_on >= \(asOfMonth) - interval '24 months'
+                       AND d.declared_on <= $1::date) p
+             GROUP BY p.substance_id
+            """,
+            // A small sample is enough for the rules' joins and groupings: the default one took 0.8 s of an
+            // incremental sweep at 5,000 firms, this one 0.08 s.
+            "SET LOCAL default_statistics_target = 10",
+            "ANALYZE sweep_cur_line",
+            "ANALYZE sweep_stat_month",
+            "ANALYZE sweep_stat_first",
+            "RESET default_statistics_target",
+        ]
+    }
+}
