@@ -19,6 +19,9 @@ import Testing
         #expect(table.find(Self.bytes("HAN_AI")) == nil && table.find(Self.bytes("HAN_AIRX")) == nil)
         #expect(table.find(Self.bytes("han_air")) == nil && table.find([]) == nil)
         #expect(table["SGN_AIR"] == 2 && table["DAD_AIR"] == nil)
+        // An empty field names nothing, even when the catalogue holds an empty code.
+        table[""] = 4
+        #expect(table[""] == 4 && table.find([]) == nil)
     }
 
     @Test func canonicallyEquivalentTextsAreOneKey() {

@@ -35,10 +35,12 @@ struct CodeTable<Value> {
     }
 
     /// The index and value of the key whose staged text these bytes are (trimmed; NFC-normalised here when they are
-    /// not ASCII); nil when there is none.
+    /// not ASCII); nil when there is none, and for no bytes (an empty field is NULL, which names nothing).
     func find(_ bytes: ArraySlice<UInt8>) -> (index: Int, value: Value)? {
         let index: Int?
-        if bytes.allSatisfy({ $0 < 0x80 }) {
+        if bytes.isEmpty {
+            return nil
+        } else if bytes.allSatisfy({ $0 < 0x80 }) {
             index = bytes.withUnsafeBytes { slot(of: $0) }
         } else {
             index = find(String(decoding: bytes, as: UTF8.self))
