@@ -11,29 +11,35 @@ struct DeclarationCatalog {
         let code: String
         /// kg per litre; nil when the catalogue has none.
         let density: PlainDecimal?
+        /// Its position in `substances`.
+        let index: Int
     }
 
     /// What an HS code (digits only, 6 or 8) identifies: how many substances carry it, the one when there is one,
     /// and their codes for the reason when there are several.
     struct HSMatch {
         let substances: Int
-        let substanceID: Int
+        let substance: Substance?
         let codes: String
     }
 
     struct Unit {
+        let code: String
         let factor: PlainDecimal
         let isVolume: Bool
     }
 
-    var firms: [String: Int] = [:]
-    var offices: [String: Int] = [:]
-    var substancesByCode: [String: Int] = [:]
-    var substancesByCAS: [String: Int] = [:]
-    var substances: [Int: Substance] = [:]
-    var hsCodes: [String: HSMatch] = [:]
-    var units: [String: Unit] = [:]
-    var licences: [String: Int] = [:]
+    /// Firm ids by tax code.
+    var firms = CodeTable<Int>()
+    /// Customs office ids by code.
+    var offices = CodeTable<Int>()
+    var substances: [Substance] = []
+    var substancesByCode = CodeTable<Substance>()
+    var substancesByCAS = CodeTable<Substance>()
+    var hsCodes = CodeTable<HSMatch>()
+    var units = CodeTable<Unit>()
+    /// Licence ids and numbers (NFC) by number.
+    var licences = CodeTable<(id: Int, number: String)>()
 
     /// Reads the catalogue inside the import's transaction.
     static func load(_ connection: PostgresConnection, logger: Logger) async throws -> DeclarationCatalog {
@@ -48,26 +54,29 @@ struct DeclarationCatalog {
         }
         let substanceRows = try await connection.query(
             "SELECT id, code, cas, density_kg_per_l::text FROM substance", logger: logger)
+        var byID: [Int: Substance] = [:]
         for try await (id, code, cas, density) in substanceRows.decode((Int, String, String?, String?).self) {
-            catalog.substances[id] = Substance(id: id, code: code, density: density.flatMap { PlainDecimal($0) })
-            catalog.substancesByCode[code] = id
-            if let cas { catalog.substancesByCAS[cas] = id }
+            let substance = Substance(id: id, code: code, density: density.flatMap { PlainDecimal($0) }, index: catalog.substances.count)
+            catalog.substances.append(substance)
+            byID[id] = substance
+            catalog.substancesByCode[code] = substance
+            if let cas { catalog.substancesByCAS[cas] = substance }
         }
         let hsRows = try await connection.query(
             "SELECT hs, substances, substance_id, codes FROM hs_code_match", logger: logger)
         for try await (hs, count, id, codes) in hsRows.decode((String, Int, Int, String).self) {
-            catalog.hsCodes[hs] = HSMatch(substances: count, substanceID: id, codes: codes)
+            catalog.hsCodes[hs] = HSMatch(substances: count, substance: byID[id], codes: codes)
         }
         let unitRows = try await connection.query(
             "SELECT code, dimension = 'volume', factor::text FROM unit_of_measure", logger: logger)
         for try await (code, volume, factor) in unitRows.decode((String, Bool, String).self) {
             guard let factor = PlainDecimal(factor) else { continue }
-            catalog.units[code] = Unit(factor: factor, isVolume: volume)
+            catalog.units[code] = Unit(code: code.nfc, factor: factor, isVolume: volume)
         }
         for try await (number, id) in try await connection.query("SELECT licence_no, id FROM licence", logger: logger)
             .decode((String, Int).self)
         {
-            catalog.licences[number] = id
+            catalog.licences[number] = (id, number.nfc)
         }
         return catalog
     }

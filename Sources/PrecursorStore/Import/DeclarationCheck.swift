@@ -27,7 +27,7 @@ struct DeclarationCheck {
     }
 
     /// The rows that load refer to these; the importer locks them once (`FOR KEY SHARE`) before writing.
-    struct References {
+    struct References: Equatable {
         var firms: Set<Int> = []
         var offices: Set<Int> = []
         var substances: Set<Int> = []
@@ -38,11 +38,33 @@ struct DeclarationCheck {
     let catalog: DeclarationCatalog
     /// The position in each record of every column of `ImportKind.declarations.columns`, in that order.
     let positions: [Int]
-    private(set) var references = References()
+    /// Which catalogue entries the loaded lines use, by their index in the catalogue's tables (a flag each is cheaper
+    /// per line than a set).
+    private var usedFirms: [Bool]
+    private var usedOffices: [Bool]
+    private var usedSubstances: [Bool]
+    private var usedUnits: [Bool]
+    private var usedLicences: [Bool]
 
     init(catalog: DeclarationCatalog, header: CSVHeader) {
         self.catalog = catalog
         positions = ImportKind.declarations.columns.map { header.index[$0]! }
+        usedFirms = Array(repeating: false, count: catalog.firms.count)
+        usedOffices = Array(repeating: false, count: catalog.offices.count)
+        usedSubstances = Array(repeating: false, count: catalog.substances.count)
+        usedUnits = Array(repeating: false, count: catalog.units.count)
+        usedLicences = Array(repeating: false, count: catalog.licences.count)
+    }
+
+    /// The rows the lines checked so far (those without reasons) refer to.
+    var references: References {
+        func used<Value, Key: Hashable>(_ flags: [Bool], _ values: [Value], _ key: (Value) -> Key) -> Set<Key> {
+            Set(flags.indices.filter { flags[$0] }.map { key(values[$0]) })
+        }
+        return References(
+            firms: used(usedFirms, catalog.firms.values) { $0 }, offices: used(usedOffices, catalog.offices.values) { $0 },
+            substances: used(usedSubstances, catalog.substances) { $0.id }, units: used(usedUnits, catalog.units.values) { $0.code },
+            licences: used(usedLicences, catalog.licences.values) { $0.id })
     }
 
     private static let directions = ["import", "export"].map { Array($0.utf8) }
@@ -57,11 +79,10 @@ struct DeclarationCheck {
         var outcome = Outcome()
         var reasons: [String] = []
 
-        let declarationNo = fields.text(0)
-        if let declarationNo {
-            let bytes = fields.bytes(0)
-            if bytes.count > 32 || !bytes.allSatisfy(Self.isDeclarationByte) {
-                reasons.append("declaration_no \(declarationNo): use 1 to 32 letters, digits, /, _ or -")
+        let declarationNo = fields.bytes(0)
+        if !declarationNo.isEmpty {
+            if declarationNo.count > 32 || !declarationNo.allSatisfy(Self.isDeclarationByte) {
+                reasons.append("declaration_no \(fields.text(0)!): use 1 to 32 letters, digits, /, _ or -")
             }
         } else {
             reasons.append("declaration_no is empty")
@@ -77,10 +98,10 @@ struct DeclarationCheck {
         if !Self.isOne(of: Self.directions, fields.bytes(3)) {
             reasons.append("direction \(fields.text(3) ?? "(empty)"): expected import or export")
         }
-        let office = fields.text(5)
-        outcome.officeID = office.flatMap { catalog.offices[$0] }
-        if outcome.officeID == nil {
-            reasons.append("customs_office \(office ?? "(empty)"): unknown customs office code")
+        let office = catalog.offices.find(fields.bytes(5))
+        outcome.officeID = office?.value
+        if office == nil {
+            reasons.append("customs_office \(fields.text(5) ?? "(empty)"): unknown customs office code")
         }
         if !Self.isOne(of: Self.modes, fields.bytes(6)) {
             reasons.append("transport_mode \(fields.text(6) ?? "(empty)"): expected air, sea, road, rail, express or post")
@@ -91,15 +112,25 @@ struct DeclarationCheck {
         }
 
         // Substance: by code, else by CAS number; when the field is empty, the HS code must name exactly one.
-        let substance = fields.text(9)
-        let hsText = fields.text(8)
+        let substanceBytes = fields.bytes(9)
         let hsBytes = fields.bytes(8)
+        let hsText = fields.text(8)
         let hsDigits = hsText.map { text in
-            hsBytes.contains(UInt8(ascii: ".")) ? String(decoding: hsBytes.filter { $0 != UInt8(ascii: ".") }, as: UTF8.self).nfc : text
+            guard hsBytes.contains(UInt8(ascii: ".")) else { return text }
+            // Written in place: the digits of a dotted code fit a small string (no allocation).
+            let digits = String(unsafeUninitializedCapacity: hsBytes.count) { buffer in
+                var count = 0
+                for byte in hsBytes where byte != UInt8(ascii: ".") {
+                    buffer[count] = byte
+                    count += 1
+                }
+                return count
+            }
+            return digits.nfc
         }
         outcome.hsDigits = hsDigits
         var hsMatch: DeclarationCatalog.HSMatch?
-        if let hsDigits, substance == nil {
+        if let hsDigits, substanceBytes.isEmpty {
             // Lengths in code points, as PostgreSQL's length() and left() count them.
             let scalars = hsDigits.unicodeScalars
             hsMatch =
@@ -107,29 +138,31 @@ struct DeclarationCheck {
                 ?? (scalars.count == 8 ? catalog.hsCodes[String(String.UnicodeScalarView(scalars.prefix(6)))] : nil)
         }
         let substanceUnknown: Bool
-        if let substance {
-            outcome.substanceID = catalog.substancesByCode[substance] ?? catalog.substancesByCAS[substance]
-            substanceUnknown = outcome.substanceID == nil
+        let resolved: DeclarationCatalog.Substance?
+        if !substanceBytes.isEmpty {
+            resolved = (catalog.substancesByCode.find(substanceBytes) ?? catalog.substancesByCAS.find(substanceBytes))?.value
+            substanceUnknown = resolved == nil
         } else {
             substanceUnknown = false
-            if let hsMatch, hsMatch.substances == 1 { outcome.substanceID = hsMatch.substanceID }
+            resolved = hsMatch.flatMap { $0.substances == 1 ? $0.substance : nil }
         }
-        let resolved = outcome.substanceID.flatMap { catalog.substances[$0] }
+        outcome.substanceID = resolved?.id
         if let hsText, let hsDigits {
             let digits = hsDigits.utf8
             if (digits.count != 6 && digits.count != 8) || !digits.allSatisfy(Self.isDigit) {
                 reasons.append("hs_code \(hsText): expected 6 or 8 digits (dots allowed)")
-            } else if substance == nil, (hsMatch?.substances ?? 0) == 0 {
+            } else if substanceBytes.isEmpty, (hsMatch?.substances ?? 0) == 0 {
                 reasons.append("hs_code \(hsText) maps to no substance in the catalogue; fill in substance")
-            } else if substance == nil, let hsMatch, hsMatch.substances > 1 {
+            } else if substanceBytes.isEmpty, let hsMatch, hsMatch.substances > 1 {
                 reasons.append("hs_code \(hsText) maps to \(hsMatch.substances) substances (\(hsMatch.codes)); fill in substance")
             }
         } else {
             reasons.append("hs_code is empty")
         }
 
-        let unitCode = fields.text(11)
-        let unit = unitCode.flatMap { catalog.units[$0] }
+        let unitEntry = catalog.units.find(fields.bytes(11))
+        let unit = unitEntry?.value
+        let unitCode = unit?.code ?? fields.text(11)
         if let unitCode {
             if unit == nil {
                 reasons.append("unit \(unitCode): unknown unit; use KGM, GRM, MGM, TNE, LTR, MLT or MTQ")
@@ -148,29 +181,30 @@ struct DeclarationCheck {
             }
         }
 
-        let taxCode = fields.text(4)
-        outcome.firmID = taxCode.flatMap { catalog.firms[$0] }
-        if outcome.firmID == nil {
+        let firm = catalog.firms.find(fields.bytes(4))
+        outcome.firmID = firm?.value
+        if firm == nil {
+            let taxCode = fields.text(4)
             reasons.append(TaxCode.problem(taxCode) ?? "tax_code \(taxCode!): unknown firm; import it with a firms file first")
         }
         if substanceUnknown {
-            reasons.append("substance \(substance!): unknown substance code or CAS number")
+            reasons.append("substance \(fields.text(9)!): unknown substance code or CAS number")
         }
-        Self.amount("quantity", fields.text(10), quantity, required: true, into: &reasons)
-        let concentrationText = fields.text(12)
-        let concentration = PlainDecimal(fields.bytes(12))
-        if let concentrationText {
+        Self.amount("quantity", fields, 10, quantity, required: true, into: &reasons)
+        let concentrationBytes = fields.bytes(12)
+        let concentration = PlainDecimal(concentrationBytes)
+        if !concentrationBytes.isEmpty {
             if concentration == nil {
-                reasons.append("concentration_pct \(concentrationText): not a number")
+                reasons.append("concentration_pct \(fields.text(12)!): not a number")
             } else if !concentration!.isPercentage {
-                reasons.append("concentration_pct \(concentrationText): outside 0-100 (more than 0, at most 100)")
+                reasons.append("concentration_pct \(fields.text(12)!): outside 0-100 (more than 0, at most 100)")
             }
         }
         let valueUSD = PlainDecimal(fields.bytes(14))
-        Self.amount("value_usd", fields.text(14), valueUSD, required: false, into: &reasons)
+        Self.amount("value_usd", fields, 14, valueUSD, required: false, into: &reasons)
 
-        let licence = fields.text(13)
-        outcome.licenceID = licence.flatMap { catalog.licences[$0] }
+        let licence = catalog.licences.find(fields.bytes(13))
+        outcome.licenceID = licence?.value.id
         outcome.reasons = reasons
         guard reasons.isEmpty, let quantity, let unit, let resolved else { return outcome }
 
@@ -184,19 +218,23 @@ struct DeclarationCheck {
         outcome.quantity = quantity
         outcome.percent = percent
         outcome.valueUSD = valueUSD
-        outcome.unit = unitCode
-        outcome.licenceNo = licence
-        references.firms.insert(outcome.firmID!)
-        references.offices.insert(outcome.officeID!)
-        references.substances.insert(resolved.id)
-        references.units.insert(unitCode!)
-        if let id = outcome.licenceID { references.licences.insert(id) }
+        outcome.unit = unit.code
+        outcome.licenceNo = licence?.value.number ?? fields.text(13)
+        usedFirms[firm!.index] = true
+        usedOffices[office!.index] = true
+        usedSubstances[resolved.index] = true
+        usedUnits[unitEntry!.index] = true
+        if let licence { usedLicences[licence.index] = true }
         return outcome
     }
 
-    /// The reason for an amount that is empty (when required), not a number, negative or implausibly large.
-    private static func amount(_ column: String, _ text: String?, _ value: PlainDecimal?, required: Bool, into reasons: inout [String]) {
-        guard let text else {
+    /// The reason for an amount (field `index` of `fields`) that is empty (when required), not a number, negative or
+    /// implausibly large.
+    private static func amount(
+        _ column: String, _ fields: borrowing StagedFields, _ index: Int, _ value: PlainDecimal?, required: Bool, into reasons: inout [String]
+    ) {
+        if value != nil, !value!.isNegative, !value!.isAtLeast(powerOfTen: 12) { return }
+        guard let text = fields.text(index) else {
             if required { reasons.append("\(column) is empty") }
             return
         }

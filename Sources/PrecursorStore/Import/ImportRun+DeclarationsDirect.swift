@@ -123,19 +123,21 @@ extension ImportRun {
     ) async throws -> (read: Int, loaded: Int, rejected: Int) {
         if plan.trusted { try await statements.execute("SET LOCAL session_replication_role = replica") }
         try await statements.drop(plan.bulk)
+        let firstID = plan.bulk.isEmpty ? nil : try await statements.nextDeclarationID()
         var check = DeclarationCheck(catalog: catalog, header: header)
         let spool = RejectSpool()
         var loaded = 0
         let batchID = statements.batchID
         let positions = check.positions
         let read = try await stream(
-            into: connection, table: "declaration_line", columns: IngestStatements.directColumns, encoder: BinaryCopyEncoder(),
-            width: header.width
+            into: connection, table: "declaration_line", columns: (firstID == nil ? [] : ["id"]) + IngestStatements.directColumns,
+            encoder: BinaryCopyEncoder(), width: header.width
         ) { encoder, record in
             let outcome = check.check(record)
             if outcome.reasons.isEmpty {
                 try CopyEncoder.validate(record)
-                guard Self.encode(record, outcome, positions: positions, batchID: batchID, into: &encoder) else { throw NeedsStaging() }
+                let id = firstID.map { $0 + loaded }
+                guard Self.encode(record, outcome, id: id, positions: positions, batchID: batchID, into: &encoder) else { throw NeedsStaging() }
                 loaded += 1
             } else {
                 try Self.stage(record, outcome, lineNumberAt: positions[1], into: &spool.encoder)
@@ -144,6 +146,7 @@ extension ImportRun {
         }
         if plan.trusted { try await statements.lockReferences(check.references) }
         try await statements.create(plan.bulk)
+        if let firstID, loaded > 0 { try await statements.advanceDeclarationIDs(through: firstID + loaded - 1) }
         if plan.trusted { try await statements.execute("SET LOCAL session_replication_role = origin") }
         let rejected = read - loaded
         guard rejected > 0 else { return (read, loaded, 0) }
@@ -155,10 +158,10 @@ extension ImportRun {
         return (read, loaded, try await statements.insertDeclarationRejects(columns: ImportKind.declarations.columns))
     }
 
-    /// Appends a line without reasons as a row of `IngestStatements.directColumns`; false when its kg of pure
-    /// substance is unknown (the exact product outgrew 128 bits).
+    /// Appends a line without reasons as a row of `IngestStatements.directColumns`, preceded by its `id` when the
+    /// load sends the ids; false when its kg of pure substance is unknown (the exact product outgrew 128 bits).
     private static func encode(
-        _ record: borrowing RawCSVRecord, _ outcome: DeclarationCheck.Outcome, positions: [Int], batchID: Int,
+        _ record: borrowing RawCSVRecord, _ outcome: DeclarationCheck.Outcome, id: Int?, positions: [Int], batchID: Int,
         into encoder: inout BinaryCopyEncoder
     ) -> Bool {
         guard let kgPure = outcome.kgPure, let percent = outcome.percent else { return false }
@@ -170,8 +173,10 @@ extension ImportRun {
         let texts =
             number.count + direction.count + mode.count + country.count + (outcome.hsDigits?.utf8.count ?? 0)
             + (outcome.unit?.utf8.count ?? 0) + (outcome.licenceNo?.utf8.count ?? 0)
-        let capacity = IngestStatements.directColumns.count * 12 + 4 * BinaryRow.numericCapacity + texts
-        encoder.appendRow(fields: IngestStatements.directColumns.count, capacity: capacity) { row in
+        let width = IngestStatements.directColumns.count + (id == nil ? 0 : 1)
+        let capacity = width * 12 + 4 * BinaryRow.numericCapacity + texts
+        encoder.appendRow(fields: width, capacity: capacity) { row in
+            if let id { row.int64(id) }
             row.text(number)
             row.int32(lineNumber(record, position: positions[1]))
             row.int64(outcome.firmID)
