@@ -51,6 +51,22 @@ import Testing
         #expect(try await world.lastFindings(.frequencySpike).map(\.kind) == (fires ? ["split"] : []))
     }
 
+    /// The split shipments are the run within 10 days: an ordinary lot in the band 13 days after the run neither
+    /// hides it nor is counted in it.
+    @Test func anInBandLotWeeksLaterLeavesTheRunAlone() async throws {
+        let world = try await W.make("split-run")
+        try await world.declarations([
+            S.line("S1", "2026-03-02", W.firmA, kg: 9500), S.line("S2", "2026-03-05", W.firmA, kg: 9600),
+            S.line("S3", "2026-03-08", W.firmA, kg: 9700), S.line("S4", "2026-03-21", W.firmA, kg: 9800),
+        ])
+        try await world.sweep("2026-03-31")
+        let found = try await world.lastFindings(.frequencySpike)
+        #expect(found.map(\.kind) == ["split"])
+        #expect(
+            try #require(found.first).reasonEN
+                == "3 shipments of Acetone between 2 Mar 2026 and 8 Mar 2026, each just under the control threshold of 10,000 kg")
+    }
+
     /// A firm whose shipments always sit just under the threshold is not splitting this month.
     @Test func shipmentsThatAlwaysSitJustUnderAreUsual() async throws {
         let world = try await W.make("split-usual")

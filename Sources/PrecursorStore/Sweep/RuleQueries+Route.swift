@@ -9,7 +9,9 @@ extension RuleQueries {
     /// year: Poisson upper tail p ≤ 10^−`$2` (summed directly, ln k! by Stirling's series, so tiny p stay exact), at least `$3` shipments and at least `$6` days of history (`count`);
     /// or at least `$3` shipments each between `$4` × and 1 × the substance's control threshold (`rule_config`
     /// `frequency_spike`/`control_kg:CODE`), declared within `$7` days of each other, and at least `$5` × the
-    /// firm's usual number of such shipments (`split`).
+    /// firm's usual number of such shipments (`split`). The split shipments are the largest run of such shipments
+    /// within `$7` days in the window (the earliest of equal runs): an ordinary lot that happens to fall in the band
+    /// two weeks later neither hides the run nor joins it.
     static func frequencySpike(scoped: Bool) -> String {
         wrapStatistical(
             """
@@ -31,15 +33,24 @@ extension RuleQueries {
                   JOIN substance su ON su.id = s.substance_id
                   LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
             ),
+            run AS (
+                SELECT DISTINCT ON (r.firm_id, r.substance_id) r.firm_id, r.substance_id, r.start_on, r.end_on, r.n
+                  FROM (SELECT b.firm_id, b.substance_id, b.declared_on AS start_on, count(*) OVER w AS n,
+                               max(b.declared_on) OVER w AS end_on
+                          FROM banded b WHERE b.in_window AND b.in_band
+                        WINDOW w AS (PARTITION BY b.firm_id, b.substance_id ORDER BY b.declared_on
+                                     RANGE BETWEEN CURRENT ROW AND make_interval(days => $7::float8::int) FOLLOWING)) r
+                 ORDER BY r.firm_id, r.substance_id, r.n DESC, r.start_on
+            ),
             window_ AS (
                 SELECT s.firm_id, s.substance_id, count(*) AS n, min(s.declared_on) AS first_date,
                        max(s.declared_on) AS last_date, bool_or(s.hot_route) AS hot_route,
                        (array_agg(s.ref ORDER BY s.declared_on, s.ref))[1:20] AS refs,
-                       count(*) FILTER (WHERE s.in_band) AS split_n,
-                       max(s.declared_on) FILTER (WHERE s.in_band) - min(s.declared_on) FILTER (WHERE s.in_band) AS split_span,
+                       coalesce(max(r.n), 0) AS split_n, max(r.start_on) AS split_first, max(r.end_on) AS split_last,
                        max(s.control_kg) AS control_kg,
-                       (array_agg(s.ref ORDER BY s.declared_on, s.ref) FILTER (WHERE s.in_band))[1:20] AS split_refs
-                  FROM banded s
+                       (array_agg(s.ref ORDER BY s.declared_on, s.ref)
+                            FILTER (WHERE s.in_band AND s.declared_on BETWEEN r.start_on AND r.end_on))[1:20] AS split_refs
+                  FROM banded s LEFT JOIN run r USING (firm_id, substance_id)
                  WHERE s.in_window
                  GROUP BY s.firm_id, s.substance_id
             ),
@@ -76,12 +87,12 @@ extension RuleQueries {
             ),
             counted AS (
                 SELECT t.*, t.days >= $6::float8 AND t.minus_log_p >= $2::float8 AS count_spike,
-                       t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AND t.split_span <= $7::float8 AS split
+                       t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AS split
                   FROM tested t
             )
             SELECT 'frequency_spike' AS rule, 'split' AS kind, t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM') AS period,
                    'import' AS direction, t.split_n AS observed, $3::float8 AS expected, t.control_kg AS threshold,
-                   t.first_date, t.last_date, NULL::text AS reference, NULL::date AS reference_date, t.split_n AS records,
+                   t.split_first AS first_date, t.split_last AS last_date, NULL::text AS reference, NULL::date AS reference_date, t.split_n AS records,
                    t.split_refs AS declarations, '{}'::text[] AS licences, '{}'::bigint[] AS reports, t.hot_route,
                    t.minus_log_p AS statistic
               FROM counted t WHERE t.split
