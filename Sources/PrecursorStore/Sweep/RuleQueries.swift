@@ -203,7 +203,9 @@ enum RuleQueries {
 
     /// Reported imports and exports of a period against what customs declared in it, per firm and substance
     /// (a substance customs shows but the filed report leaves out counts as reported 0). `$2` tolerance %,
-    /// `$3` floor kg. Reads `sweep_month` (the month aggregates of declarations).
+    /// `$3` floor kg. Reads `sweep_month` (the month aggregates of declarations), joined on the months of each
+    /// reported period (joining on the firm alone and matching period names afterwards built every month of a firm
+    /// with every period of it: 1.9 million rows at 5,000 firms, 3.8 s).
     static func mismatch(scoped: Bool) -> String {
         wrap(
             """
@@ -213,13 +215,13 @@ enum RuleQueries {
                        array_agg(id ORDER BY id) AS ids
                   FROM rep GROUP BY firm_id, period, substance_id
             ),
-            periods AS (SELECT DISTINCT firm_id, period FROM rep),
+            periods AS (SELECT DISTINCT firm_id, period, period_start, period_end FROM rep),
             customs AS (
                 SELECT p.firm_id, p.period, m.substance_id, sum(m.import_kg) AS imp, sum(m.export_kg) AS exp,
                        min(m.first_date) AS first_date, max(m.last_date) AS last_date, bool_or(m.hot_route) AS hot_route
-                  FROM sweep_month m
-                  CROSS JOIN LATERAL (VALUES (to_char(m.month, 'YYYY-MM')), (to_char(m.month, 'YYYY-"Q"Q')), (to_char(m.month, 'YYYY'))) k(period)
-                  JOIN periods p ON p.firm_id = m.firm_id AND p.period = k.period
+                  FROM periods p
+                 CROSS JOIN LATERAL generate_series(p.period_start, p.period_end, interval '1 month') k(month)
+                  JOIN sweep_month m ON m.firm_id = p.firm_id AND m.month = k.month::date
                  GROUP BY p.firm_id, p.period, m.substance_id
             ),
             compared AS MATERIALIZED (
