@@ -94,10 +94,12 @@ public struct SweepStore: Sendable {
     }
 
     /// Fills the scope of an incremental sweep; returns how many scope entries. `sweep_scope` rows are
-    /// (firm, substance, month): a month of a pair whose declarations changed or became visible; (firm,
+    /// (firm, substance, month): a month of a pair whose declarations changed, became visible or were left by an
+    /// updated or deleted line (`declaration_line_vacated`); (firm,
     /// substance, NULL): the whole pair (its licences or firm changed, or its lines cite a licence with a shipment
     /// count); (firm, NULL, month): a month of the firm whose reports changed or fell due (and the month after a
-    /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed.
+    /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed
+    /// (cited by a changed line, or by a line before it changed or was deleted).
     public func buildScope(since previous: PreviousSweep, asOf: CivilDate) async throws -> Int {
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer, month date) ON COMMIT DROP",
@@ -114,6 +116,10 @@ public struct SweepStore: Sendable {
               FROM declaration_line
              WHERE declared_on <= \(now)::date
                AND (updated_at >= \(watermark) OR (declared_on > \(last)::date AND declared_on <= \(now)::date))
+            UNION ALL
+            SELECT firm_id, substance_id, month, licence_id
+              FROM declaration_line_vacated
+             WHERE vacated_at >= \(watermark) AND month <= \(now)::date
             """, logger: logger)
         try await connection.run(
             """
@@ -153,7 +159,8 @@ public struct SweepStore: Sendable {
         return try rows[0].decode(Int.self)
     }
 
-    /// Aggregates declarations by firm, substance and month into `sweep_month`.
+    /// Aggregates declarations by firm, substance and month into `sweep_month`, from the kept month aggregates
+    /// (`refreshLineMonths` first).
     public func buildMonthTable(asOf: CivilDate, scoped: Bool) async throws {
         var binds = PostgresBindings()
         binds.append(asOf.description)
