@@ -21,9 +21,7 @@ CREATE UNLOGGED TABLE sweep_line_month (
     last_date    date NOT NULL,
     hot_route    boolean NOT NULL
 );
-CREATE INDEX sweep_line_month_pair ON sweep_line_month (firm_id, substance_id, month);
-CREATE INDEX sweep_line_month_licence ON sweep_line_month (licence_id) WHERE licence_id IS NOT NULL;
-CREATE INDEX sweep_line_month_month ON sweep_line_month (month);
+-- No index: sweeps read it whole or hash-join it with a few thousand scoped rows, and a full sweep writes it afresh.
 
 -- Which sweep's snapshot the aggregates hold; no row or NULL: none (the next sweep builds them afresh).
 CREATE UNLOGGED TABLE sweep_line_month_state (

@@ -5,14 +5,18 @@ extension RuleQueries {
     /// goes through timestamptz, which is only stable, and was evaluated for each of 240,000 rows).
     static let lineMonthAsOf = "($1::date - extract(day FROM $1::date)::int + 1)"
 
+    /// The first day of the month of a line's day: immutable, unlike `date_trunc` on a date (which goes through
+    /// timestamptz and the time zone, for each of a million lines).
+    static let lineMonth = "(d.declared_on - date_part('day', d.declared_on::timestamp)::int + 1)"
+
     /// The statement filling `sweep_line_month` from the lines of `from` (a FROM item aliased `d`).
     static func aggregateLineMonths(from: String) -> String {
         """
         INSERT INTO sweep_line_month (firm_id, substance_id, month, direction, licence_id, kg, lines, first_date, last_date, hot_route)
-        SELECT d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date, d.direction, d.licence_id, sum(d.kg_pure),
-               count(*), min(d.declared_on), max(d.declared_on), bool_or(o.hot_route)
+        SELECT d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id, sum(d.kg_pure), count(*), min(d.declared_on),
+               max(d.declared_on), bool_or(o.hot_route)
           FROM \(from) JOIN customs_office o ON o.id = d.customs_office_id
-         GROUP BY d.firm_id, d.substance_id, date_trunc('month', d.declared_on), d.direction, d.licence_id
+         GROUP BY d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id
         """
     }
 
