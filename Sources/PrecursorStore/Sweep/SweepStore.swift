@@ -127,18 +127,21 @@ public struct SweepStore: Sendable {
             SELECT id FROM licence WHERE updated_at >= \(watermark)
             UNION SELECT licence_id FROM sweep_changed_line WHERE licence_id IS NOT NULL
             """, logger: logger)
+        // The pairs of changed licences and firms are joined to their lines, not filtered with `IN (…) OR IN (…)`: that
+        // read all million lines (0.6 s at load 11) to find none in the bench's incremental sweep.
         try await connection.run(
             """
             INSERT INTO sweep_scope (firm_id, substance_id, month)
             SELECT firm_id, substance_id, month FROM sweep_changed_line
             UNION SELECT ll.firm_id, ll.substance_id, NULL::date FROM licence_line ll
                    WHERE ll.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
-            UNION SELECT d.firm_id, d.substance_id, NULL FROM declaration_line d
-                   WHERE d.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
-                      OR d.licence_id IN (SELECT l.id FROM licence l JOIN sweep_scope_licence s ON s.licence_id = l.id
-                                           WHERE l.shipments_allowed IS NOT NULL)
-            UNION SELECT d.firm_id, d.substance_id, NULL FROM declaration_line d
-                   WHERE d.firm_id IN (SELECT id FROM firm WHERE updated_at >= \(watermark))
+            UNION SELECT d.firm_id, d.substance_id, NULL
+                    FROM licence l JOIN declaration_line d ON d.licence_id = l.id WHERE l.updated_at >= \(watermark)
+            UNION SELECT d.firm_id, d.substance_id, NULL
+                    FROM sweep_scope_licence s JOIN licence l ON l.id = s.licence_id AND l.shipments_allowed IS NOT NULL
+                    JOIN declaration_line d ON d.licence_id = l.id
+            UNION SELECT d.firm_id, d.substance_id, NULL
+                    FROM firm f JOIN declaration_line d ON d.firm_id = f.id WHERE f.updated_at >= \(watermark)
             UNION SELECT r.firm_id, NULL, m::date
                     FROM self_report r CROSS JOIN generate_series(r.period_start, r.period_end, interval '1 month') m
                    WHERE r.submitted_at >= \(watermark)
