@@ -117,17 +117,22 @@ public struct SweepRunner: Sendable {
         let thresholds = RuleThresholds(try await store.thresholds())
         var scope = request.scope
         var scopeEntries: Int?
+        var since: SweepStore.PreviousSweep?
         if scope == .incremental {
             if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
                 !(try await store.thresholdsChanged(since: previous.dataWatermark))
             {
                 scopeEntries = try await store.buildScope(since: previous, asOf: request.asOf)
+                since = previous
             } else {
                 scope = .full
             }
         }
         let scoped = scope == .incremental
         var timings: [String: Double] = [:]
+        let lineMonthStart = clock.now
+        try await store.refreshLineMonths(sweepID: sweepID, previous: since, asOf: request.asOf, watermark: watermark)
+        timings["line_months"] = (clock.now - lineMonthStart).seconds
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
         timings["month_table"] = (clock.now - monthStart).seconds

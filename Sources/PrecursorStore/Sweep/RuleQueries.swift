@@ -23,6 +23,22 @@ enum RuleQueries {
             """
     }
 
+    /// The lines citing a licence grouped by licence, firm, substance and direction with their first and last day:
+    /// in a full sweep from the month aggregates (`lineMonths(_:)`), in an incremental one from the lines of the
+    /// scoped pair-months (a few thousand index ranges cost less than reading every aggregate).
+    static func licenceGroups(_ scoped: Bool) -> String {
+        let from = scoped ? "\(lines(true)) WHERE d.declared_on <= $1::date AND" : "\(lineMonths("d")) WHERE"
+        let days =
+            scoped
+            ? "min(d.declared_on) AS first_day, max(d.declared_on) AS last_day"
+            : "min(d.first_date) AS first_day, max(d.last_date) AS last_day"
+        return """
+            SELECT d.licence_id, d.firm_id, d.substance_id, d.direction, \(days)
+              FROM \(from) d.licence_id IS NOT NULL
+             GROUP BY d.licence_id, d.firm_id, d.substance_id, d.direction
+            """
+    }
+
     /// Restricts reports `r` to the periods of an incremental sweep's scope (any substance of the firm: a report
     /// that leaves a substance out makes the customs of that substance matter).
     static func periodScope(_ scoped: Bool, _ r: String) -> String {
@@ -79,13 +95,7 @@ enum RuleQueries {
         wrap(
             """
             WITH covered AS (SELECT DISTINCT licence_id, substance_id FROM licence_line),
-            groups AS (
-                SELECT d.licence_id, d.firm_id, d.substance_id, d.direction, min(d.declared_on) AS first_day,
-                       max(d.declared_on) AS last_day
-                  FROM \(lines(scoped))
-                 WHERE d.declared_on <= $1::date AND d.licence_id IS NOT NULL
-                 GROUP BY d.licence_id, d.firm_id, d.substance_id, d.direction
-            ),
+            groups AS (\(licenceGroups(scoped))),
             suspect AS (
                 SELECT g.licence_id, g.firm_id, g.substance_id, g.direction
                   FROM groups g
@@ -145,16 +155,15 @@ enum RuleQueries {
 
     /// Licence lines whose drawdown (the firm's own declarations citing the licence, up to the as-of date) is past
     /// the critical ratio (`over`) or at the warning ratio (`near`) of the granted kg. `$2` critical, `$3` warning.
-    /// Drawdown is aggregated in one pass; the source lines are fetched only for the licences that hit.
+    /// Drawdown is summed from the month aggregates; the source lines are fetched only for the licences that hit.
     static func overdrawn(scoped: Bool) -> String {
         wrap(
             """
             WITH drawn AS (
-                SELECT d.licence_id, d.firm_id, d.substance_id, sum(d.kg_pure) AS drawn_kg, count(*) AS records,
-                       min(d.declared_on) AS first_date, max(d.declared_on) AS last_date,
-                       bool_or(d.customs_office_id IN (SELECT id FROM customs_office WHERE hot_route)) AS hot_route
-                  FROM declaration_line d
-                 WHERE d.licence_id IS NOT NULL AND d.declared_on <= $1::date
+                SELECT d.licence_id, d.firm_id, d.substance_id, sum(d.kg) AS drawn_kg, sum(d.lines) AS records,
+                       min(d.first_date) AS first_date, max(d.last_date) AS last_date, bool_or(d.hot_route) AS hot_route
+                  FROM \(lineMonths("d"))
+                 WHERE d.licence_id IS NOT NULL
                    \(scoped ? "AND d.licence_id IN (SELECT licence_id FROM sweep_scope_licence)" : "")
                  GROUP BY d.licence_id, d.firm_id, d.substance_id
             ),
@@ -203,7 +212,9 @@ enum RuleQueries {
 
     /// Reported imports and exports of a period against what customs declared in it, per firm and substance
     /// (a substance customs shows but the filed report leaves out counts as reported 0). `$2` tolerance %,
-    /// `$3` floor kg. Reads `sweep_month` (the month aggregates of declarations).
+    /// `$3` floor kg. Reads `sweep_month` (the month aggregates of declarations), joined on the months of each
+    /// reported period (joining on the firm alone and matching period names afterwards built every month of a firm
+    /// with every period of it: 1.9 million rows at 5,000 firms, 3.8 s).
     static func mismatch(scoped: Bool) -> String {
         wrap(
             """
@@ -213,13 +224,13 @@ enum RuleQueries {
                        array_agg(id ORDER BY id) AS ids
                   FROM rep GROUP BY firm_id, period, substance_id
             ),
-            periods AS (SELECT DISTINCT firm_id, period FROM rep),
+            periods AS (SELECT DISTINCT firm_id, period, period_start, period_end FROM rep),
             customs AS (
                 SELECT p.firm_id, p.period, m.substance_id, sum(m.import_kg) AS imp, sum(m.export_kg) AS exp,
                        min(m.first_date) AS first_date, max(m.last_date) AS last_date, bool_or(m.hot_route) AS hot_route
-                  FROM sweep_month m
-                  CROSS JOIN LATERAL (VALUES (to_char(m.month, 'YYYY-MM')), (to_char(m.month, 'YYYY-"Q"Q')), (to_char(m.month, 'YYYY'))) k(period)
-                  JOIN periods p ON p.firm_id = m.firm_id AND p.period = k.period
+                  FROM periods p
+                 CROSS JOIN LATERAL generate_series(p.period_start, p.period_end, interval '1 month') k(month)
+                  JOIN sweep_month m ON m.firm_id = p.firm_id AND m.month = k.month::date
                  GROUP BY p.firm_id, p.period, m.substance_id
             ),
             compared AS MATERIALIZED (
@@ -346,25 +357,26 @@ enum RuleQueries {
     /// In an incremental sweep, reconciliation needs the customs months only of the firms and years whose ended
     /// report periods overlap the scope (periods never cross a year).
     static let monthTableScope = """
-        AND (d.firm_id, date_trunc('year', d.declared_on)) IN (
+        AND (d.firm_id, date_trunc('year', d.month)) IN (
             SELECT r.firm_id, date_trunc('year', r.period_start) FROM self_report r
              WHERE r.period_end <= $1::date
                AND EXISTS (SELECT 1 FROM sweep_scope s WHERE s.firm_id = r.firm_id
                               AND (s.month IS NULL OR s.month BETWEEN r.period_start AND r.period_end)))
         """
 
-    /// Month aggregates of the declarations in scope, up to the as-of date: the input of reconciliation.
+    /// Month aggregates of the declarations in scope, up to the as-of date: the input of reconciliation. Read from
+    /// the kept month aggregates (`lineMonths`).
     static func monthTable(scoped: Bool) -> String {
         """
         CREATE TEMP TABLE sweep_month ON COMMIT DROP AS
-        SELECT d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date AS month,
-               coalesce(sum(d.kg_pure) FILTER (WHERE d.direction = 'import'), 0) AS import_kg,
-               coalesce(sum(d.kg_pure) FILTER (WHERE d.direction = 'export'), 0) AS export_kg,
-               count(*) AS lines, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date,
-               bool_or(o.hot_route) AS hot_route
-          FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
-         WHERE d.declared_on <= $1::date \(scoped ? Self.monthTableScope : "")
-         GROUP BY d.firm_id, d.substance_id, date_trunc('month', d.declared_on)
+        SELECT d.firm_id, d.substance_id, d.month,
+               coalesce(sum(d.kg) FILTER (WHERE d.direction = 'import'), 0) AS import_kg,
+               coalesce(sum(d.kg) FILTER (WHERE d.direction = 'export'), 0) AS export_kg,
+               sum(d.lines)::bigint AS lines, min(d.first_date) AS first_date, max(d.last_date) AS last_date,
+               bool_or(d.hot_route) AS hot_route
+          FROM \(lineMonths("d"))
+         WHERE true \(scoped ? Self.monthTableScope : "")
+         GROUP BY d.firm_id, d.substance_id, d.month
         """
     }
 }

@@ -1,0 +1,79 @@
+/// The month aggregates of declaration lines that sweeps keep (`sweep_line_month`, `sql/0022_sweep_line_month.sql`):
+/// how they are built from lines, brought up to date, and read as of a date.
+extension RuleQueries {
+    /// The first day of the as-of month, folded to a constant when the query is planned (`date_trunc` on a date
+    /// goes through timestamptz, which is only stable, and was evaluated for each of 240,000 rows).
+    static let lineMonthAsOf = "($1::date - extract(day FROM $1::date)::int + 1)"
+
+    /// The first day of the month of a line's day: immutable, unlike `date_trunc` on a date (which goes through
+    /// timestamptz and the time zone, for each of a million lines).
+    static let lineMonth = "(d.declared_on - date_part('day', d.declared_on::timestamp)::int + 1)"
+
+    /// The statement filling `sweep_line_month` from the lines of `from` (a FROM item aliased `d`).
+    static func aggregateLineMonths(from: String) -> String {
+        """
+        INSERT INTO sweep_line_month (firm_id, substance_id, month, direction, licence_id, kg, lines, first_date, last_date, hot_route)
+        SELECT d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id, sum(d.kg_pure), count(*), min(d.declared_on),
+               max(d.declared_on), bool_or(o.hot_route)
+          FROM \(from) JOIN customs_office o ON o.id = d.customs_office_id
+         GROUP BY d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id
+        """
+    }
+
+    /// The pair-months whose lines changed since `$1` (a new or updated line carries its transaction's start in
+    /// `updated_at`) or that an updated or deleted line left (`declaration_line_vacated`): `sweep_stale_month`.
+    static let staleLineMonths = """
+        CREATE TEMP TABLE sweep_stale_month ON COMMIT DROP AS
+        SELECT firm_id, substance_id, date_trunc('month', declared_on)::date AS month FROM declaration_line WHERE updated_at >= $1
+        UNION
+        SELECT firm_id, substance_id, month FROM declaration_line_vacated WHERE vacated_at >= $1
+        """
+
+    /// Drops the aggregates of the stale pair-months.
+    static let dropStaleLineMonths = """
+        DELETE FROM sweep_line_month m USING sweep_stale_month s
+         WHERE m.firm_id = s.firm_id AND m.substance_id = s.substance_id AND m.month = s.month
+        """
+
+    /// The lines of the stale pair-months, as a FROM item aliased `d`.
+    static let staleLines = """
+        sweep_stale_month s JOIN declaration_line d
+            ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
+           AND d.declared_on >= s.month AND d.declared_on < (s.month + interval '1 month')::date
+        """
+
+    /// The pairs whose as-of month holds lines dated after the as-of day (`sweep_late_pair`) and that month of theirs
+    /// aggregated again from its lines up to the as-of day (`sweep_late_month`): normally none, as sweeps run as of
+    /// the day before. Read through `lineMonths`.
+    static let lateLineMonths = [
+        """
+        CREATE TEMP TABLE sweep_late_pair ON COMMIT DROP AS
+        SELECT DISTINCT firm_id, substance_id FROM sweep_line_month WHERE month = \(lineMonthAsOf) AND last_date > $1::date
+        """,
+        """
+        CREATE TEMP TABLE sweep_late_month ON COMMIT DROP AS
+        SELECT d.firm_id, d.substance_id, \(lineMonthAsOf) AS month, d.direction, d.licence_id, sum(d.kg_pure) AS kg,
+               count(*) AS lines, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date, bool_or(o.hot_route) AS hot_route
+          FROM sweep_late_pair p
+          JOIN declaration_line d ON d.firm_id = p.firm_id AND d.substance_id = p.substance_id
+                                 AND d.declared_on BETWEEN \(lineMonthAsOf) AND $1::date
+          JOIN customs_office o ON o.id = d.customs_office_id
+         GROUP BY d.firm_id, d.substance_id, d.direction, d.licence_id
+        """,
+    ]
+
+    /// The month aggregates of the lines up to the as-of date, as a FROM item aliased `alias`: the months before the
+    /// as-of month, and the as-of month itself (from its lines up to the as-of day where some are dated after it).
+    static func lineMonths(_ alias: String) -> String {
+        """
+        (SELECT m.firm_id, m.substance_id, m.month, m.direction, m.licence_id, m.kg, m.lines, m.first_date, m.last_date, m.hot_route
+           FROM sweep_line_month m
+          WHERE m.month < \(lineMonthAsOf)
+             OR (m.month = \(lineMonthAsOf) AND NOT EXISTS (SELECT 1 FROM sweep_late_pair p
+                                                           WHERE p.firm_id = m.firm_id AND p.substance_id = m.substance_id))
+         UNION ALL
+         SELECT l.firm_id, l.substance_id, l.month, l.direction, l.licence_id, l.kg, l.lines, l.first_date, l.last_date, l.hot_route
+           FROM sweep_late_month l) \(alias)
+        """
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import PrecursorCore
+import PrecursorStore
+import PrecursorSweep
+import Testing
+
+/// The month aggregates of declaration lines that sweeps keep (`sweep_line_month`): an incremental sweep
+/// re-aggregates only the pair-months that changed, so amended, moved and deleted lines must reach it.
+@Suite struct LineMonthTests {
+    typealias W = SweepWorld
+
+    static func line(_ no: String, _ day: String, _ firm: String, _ substance: String, kg: String, licence: String) -> String {
+        let hs = substance == "ACETONE" ? "291411" : "293941"
+        return "\(no),1,\(day),import,\(firm),CAI_MEP,sea,CN,\(hs),\(substance),\(kg),KGM,100,\(licence),1000"
+    }
+
+    /// Firm A's acetone licence drawn to 95 % (warning), firm C's ephedrine licence drawn to 110 % (overdrawn).
+    static func base(_ world: SweepWorld) async throws {
+        try await world.licences([
+            "GP-A,\(W.firmA),MOIT,import,ACETONE,100,1000,2026-01-01,2026-12-31,active",
+            "GP-C,\(W.firmC),MOH,import,EPHEDRINE,100,500,2026-01-01,2026-12-31,active",
+        ])
+        try await world.declarations([
+            Self.line("A1", "2026-03-02", W.firmA, "ACETONE", kg: "600", licence: "GP-A"),
+            Self.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "300", licence: "GP-A"),
+            Self.line("A3", "2026-03-25", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
+            Self.line("C1", "2026-03-10", W.firmC, "EPHEDRINE", kg: "100", licence: "GP-C"),
+            Self.line("C2", "2026-03-15", W.firmC, "EPHEDRINE", kg: "450", licence: "GP-C"),
+        ])
+    }
+
+    /// A2 amended (300 → 500 kg), A3 moved from March to May, C2 deleted, and a new small line of firm C in May.
+    static func changes(_ world: SweepWorld) async throws {
+        try await world.declarations([
+            Self.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "500", licence: "GP-A"),
+            Self.line("A3", "2026-05-05", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
+            Self.line("C3", "2026-05-02", W.firmC, "EPHEDRINE", kg: "10", licence: "GP-C"),
+        ])
+        try await world.run("DELETE FROM declaration_line WHERE declaration_no = 'C2'")
+    }
+
+    /// Rows of `sweep_line_month` that differ from the same aggregates computed afresh from the lines.
+    static func driftedAggregates(_ world: SweepWorld) async throws -> [[String]] {
+        let fresh = """
+            SELECT d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date, d.direction, d.licence_id, sum(d.kg_pure),
+                   count(*), min(d.declared_on), max(d.declared_on), bool_or(o.hot_route)
+              FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
+             GROUP BY 1, 2, 3, 4, 5
+            """
+        let kept = """
+            SELECT firm_id, substance_id, month, direction, licence_id, kg, lines, first_date, last_date, hot_route FROM sweep_line_month
+            """
+        return try await world.strings("(\(kept) EXCEPT \(fresh)) UNION ALL (\(fresh) EXCEPT \(kept))")
+    }
+
+    @Test func amendedMovedAndDeletedLinesReachAnIncrementalSweep() async throws {
+        let incremental = try await W.make("lmincr")
+        let full = try await W.make("lmfull")
+        for world in [incremental, full] {
+            try await Self.base(world)
+            try await world.sweep("2026-04-30")
+            #expect(try await Self.driftedAggregates(world).isEmpty)
+            try await Self.changes(world)
+        }
+        let a = try await incremental.sweep("2026-05-31", full: false)
+        let b = try await full.sweep("2026-05-31", full: true)
+        #expect(a.scope == .incremental)
+        #expect(b.scope == .full)
+        #expect(try await Self.driftedAggregates(incremental).isEmpty)
+
+        let overdrawn = try await incremental.lastFindings(.licenceOverdrawn)
+        #expect(overdrawn.map(\.evidence) == (try await full.lastFindings(.licenceOverdrawn)).map(\.evidence))
+        // GP-A: 600 + 500 + 50 kg, last drawn in May (the moved line); GP-C: 100 + 10 kg once C2 is gone.
+        #expect(overdrawn.map { "\($0.kind) \($0.taxCode) \($0.period)" } == ["over \(W.firmA) 2026-05"])
+        #expect(overdrawn.first?.evidence.contains("\"observed_kg\": 1150") == true)
+        #expect(try await incremental.openAlerts() == (try await full.openAlerts()))
+    }
+
+    /// Aggregates hold whole months; a sweep as of a day inside a month leaves out that month's later lines.
+    @Test func aSweepAsOfADayInsideAMonthCountsOnlyTheLinesUpToIt() async throws {
+        let world = try await W.make("lmlate")
+        try await Self.base(world)
+        try await world.sweep("2026-04-30")
+        #expect(try await world.lastFindings(.licenceOverdrawn).map(\.taxCode) == [W.firmA, W.firmC])
+        // As of 12 March only A1 and C1 count: 60 % and 20 % drawn.
+        try await world.sweep("2026-03-12")
+        #expect(try await world.lastFindings(.licenceOverdrawn).isEmpty)
+        // As of 20 March, A1 + A2 (90 %) and C1 + C2 (110 %).
+        try await world.sweep("2026-03-20", full: false)
+        let kinds = try await world.lastFindings(.licenceOverdrawn).map { "\($0.kind) \($0.taxCode) \($0.period)" }
+        #expect(kinds == ["near \(W.firmA) 2026-03", "over \(W.firmC) 2026-03"])
+        #expect(try await Self.driftedAggregates(world).isEmpty)
+    }
+}
