@@ -131,7 +131,7 @@ public struct SweepRunner: Sendable {
         let scoped = scope == .incremental
         var timings: [String: Double] = [:]
         let lineMonthStart = clock.now
-        try await store.refreshLineMonths(sweepID: sweepID, previous: since, asOf: request.asOf, watermark: watermark)
+        try await store.refreshLineMonths(sweepID: sweepID, previous: since, asOf: request.asOf)
         timings["line_months"] = (clock.now - lineMonthStart).seconds
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
@@ -139,6 +139,7 @@ public struct SweepRunner: Sendable {
         let statistical = try await prepareStatistical(
             store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds)
         timings.merge(statistical) { $1 }
+        try await store.forgetVacated(before: watermark)
 
         var findings: [Finding] = []
         for rule in SweepRule.allCases {

@@ -84,6 +84,31 @@ import Testing
         #expect(try await incremental.openAlerts() == (try await full.openAlerts()))
     }
 
+    /// Firm B's March is a spike against six months of history; one of them deleted afterwards leaves five, too few
+    /// for volume_spike, which stored baselines (six months) would not know.
+    @Test func aDeletedBackDatedLineInvalidatesTheBaselines() async throws {
+        let (incremental, full, first, report) = try await Self.sweptTwice("baseline-deleted") { world in
+            try await world.declarations(
+                S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + S.history("B", W.firmB, from: "2025-09", count: 6, kg: 1000)
+                    + [S.line("X1", "2026-03-12", W.firmB, kg: 20000)])
+        } change: { world in
+            let lines = try await world.strings(
+                """
+                SELECT declaration_no FROM declaration_line
+                 WHERE declared_on < DATE '2025-10-01' AND firm_id = (SELECT id FROM firm WHERE tax_code = '\(W.firmB)')
+                """)
+            #expect(lines.count == 1)
+            try await world.run("DELETE FROM declaration_line WHERE declaration_no = '\(lines[0][0])'")
+            try await world.declarations([S.line("X2", "2026-03-20", W.firmA, kg: 1000)])
+        }
+        #expect(report.scope == .incremental)
+        #expect(first.findings["volume_spike"] == 1)
+        #expect(try await Self.baseline(incremental)[0] == String(report.id))
+        #expect(report.findings["volume_spike"] == nil)
+        #expect(try await Self.findings(incremental) == (try await Self.findings(full)))
+        #expect(try await incremental.openAlerts() == (try await full.openAlerts()))
+    }
+
     /// Eight established chemical distributors and a new one at 3,000 kg a month (3× their median): once one of the
     /// eight turns out to be a pharma distributor, the sector has seven and the new firm is judged against every
     /// sector instead.

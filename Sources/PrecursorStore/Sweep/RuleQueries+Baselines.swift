@@ -28,7 +28,9 @@ extension RuleQueries {
     ///   another firm or substance; a licence loaded after the lines citing it also counts, conservatively);
     /// - a line in the window whose declaration also has a line of the same pair before the window: frequency_spike
     ///   counts that declaration as a prior shipment, with the kg of all its lines.
-    /// Declaration lines are never deleted (no code path does). The common path — new lines of the as-of month —
+    /// - a line deleted or changed at all (`declaration_line_vacated`, kept by a trigger until the sweep after it;
+    ///   no code path deletes lines, but an operator's SQL may).
+    /// The common path — new lines of the as-of month —
     /// keeps them; anything else rebuilds them, which is a full sweep's cost for the statistical rules only.
     /// (`OFFSET 0` keeps the declaration probe per changed line, through the unique key: as a hashed subplan it read
     /// the 500,000 lines before the window, 1-3 s.)
@@ -39,6 +41,7 @@ extension RuleQueries {
            AND NOT EXISTS (SELECT 1 FROM substance s WHERE s.updated_at >= b.data_watermark)
            AND NOT EXISTS (SELECT 1 FROM customs_office o WHERE o.updated_at >= b.data_watermark)
            AND NOT EXISTS (SELECT 1 FROM firm f WHERE f.updated_at >= b.data_watermark AND f.updated_at > f.created_at)
+           AND NOT EXISTS (SELECT 1 FROM declaration_line_vacated v WHERE v.vacated_at >= b.data_watermark)
            AND NOT EXISTS (
                SELECT 1 FROM declaration_line d
                 WHERE d.updated_at >= b.data_watermark

@@ -6,11 +6,10 @@ extension SweepStore {
     /// Brings the month aggregates of declaration lines (`sweep_line_month`) to this sweep's snapshot and prepares
     /// reading them as of `asOf` (`RuleQueries.lineMonths`). With `previous` (an incremental sweep) and aggregates
     /// written by that sweep, only the pair-months changed since its watermark are aggregated again; otherwise (a full
-    /// sweep, or aggregates missing, forgotten or written by another sweep) every line is. `watermark` is this sweep's:
-    /// the record of vacated pair-months older than it has been read by now. Returns the pair-months aggregated again,
-    /// nil when every line was.
+    /// sweep, or aggregates missing, forgotten or written by another sweep) every line is. Returns the pair-months
+    /// aggregated again, nil when every line was.
     @discardableResult
-    public func refreshLineMonths(sweepID: Int64, previous: PreviousSweep?, asOf: CivilDate, watermark: Date) async throws -> Int? {
+    public func refreshLineMonths(sweepID: Int64, previous: PreviousSweep?, asOf: CivilDate) async throws -> Int? {
         let state = try await connection.rows("SELECT sweep_run_id FROM sweep_line_month_state FOR UPDATE", logger: logger)
         let holds = try state.first?.decode(Int64?.self)
         var stale: Int?
@@ -31,7 +30,6 @@ extension SweepStore {
                 PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: "declaration_line d")), logger: logger)
             try await connection.run("ANALYZE sweep_line_month", logger: logger)
         }
-        try await connection.run("DELETE FROM declaration_line_vacated WHERE vacated_at < \(watermark)", logger: logger)
         try await connection.run(
             """
             INSERT INTO sweep_line_month_state (only_row, sweep_run_id) VALUES (true, \(sweepID))
@@ -44,5 +42,12 @@ extension SweepStore {
         }
         try await connection.run("ANALYZE sweep_late_pair", logger: logger)
         return stale
+    }
+
+    /// Forgets the pair-months vacated before `watermark` (this sweep's): by now the line months, the scope and the
+    /// validity of the stored statistical baselines have all read them. Called once those are prepared, so a
+    /// deletion that made stored baselines stale is seen before it is forgotten.
+    public func forgetVacated(before watermark: Date) async throws {
+        try await connection.run("DELETE FROM declaration_line_vacated WHERE vacated_at < \(watermark)", logger: logger)
     }
 }
