@@ -9,11 +9,6 @@ import Testing
 @Suite struct LineMonthTests {
     typealias W = SweepWorld
 
-    static func line(_ no: String, _ day: String, _ firm: String, _ substance: String, kg: String, licence: String) -> String {
-        let hs = substance == "ACETONE" ? "291411" : "293941"
-        return "\(no),1,\(day),import,\(firm),CAI_MEP,sea,CN,\(hs),\(substance),\(kg),KGM,100,\(licence),1000"
-    }
-
     /// Firm A's acetone licence drawn to 95 % (warning), firm C's ephedrine licence drawn to 110 % (overdrawn).
     static func base(_ world: SweepWorld) async throws {
         try await world.licences([
@@ -21,20 +16,20 @@ import Testing
             "GP-C,\(W.firmC),MOH,import,EPHEDRINE,100,500,2026-01-01,2026-12-31,active",
         ])
         try await world.declarations([
-            Self.line("A1", "2026-03-02", W.firmA, "ACETONE", kg: "600", licence: "GP-A"),
-            Self.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "300", licence: "GP-A"),
-            Self.line("A3", "2026-03-25", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
-            Self.line("C1", "2026-03-10", W.firmC, "EPHEDRINE", kg: "100", licence: "GP-C"),
-            Self.line("C2", "2026-03-15", W.firmC, "EPHEDRINE", kg: "450", licence: "GP-C"),
+            SweepPolicyTests.line("A1", "2026-03-02", W.firmA, "ACETONE", kg: "600", licence: "GP-A"),
+            SweepPolicyTests.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "300", licence: "GP-A"),
+            SweepPolicyTests.line("A3", "2026-03-25", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
+            SweepPolicyTests.line("C1", "2026-03-10", W.firmC, "EPHEDRINE", kg: "100", licence: "GP-C"),
+            SweepPolicyTests.line("C2", "2026-03-15", W.firmC, "EPHEDRINE", kg: "450", licence: "GP-C"),
         ])
     }
 
     /// A2 amended (300 → 500 kg), A3 moved from March to May, C2 deleted, and a new small line of firm C in May.
     static func changes(_ world: SweepWorld) async throws {
         try await world.declarations([
-            Self.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "500", licence: "GP-A"),
-            Self.line("A3", "2026-05-05", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
-            Self.line("C3", "2026-05-02", W.firmC, "EPHEDRINE", kg: "10", licence: "GP-C"),
+            SweepPolicyTests.line("A2", "2026-03-20", W.firmA, "ACETONE", kg: "500", licence: "GP-A"),
+            SweepPolicyTests.line("A3", "2026-05-05", W.firmA, "ACETONE", kg: "50", licence: "GP-A"),
+            SweepPolicyTests.line("C3", "2026-05-02", W.firmC, "EPHEDRINE", kg: "10", licence: "GP-C"),
         ])
         try await world.run("DELETE FROM declaration_line WHERE declaration_no = 'C2'")
     }
