@@ -31,7 +31,7 @@ public final class Database: Sendable {
     ) async throws -> T {
         try await Database.checkReachable(url, logger: logger)
         // The pool's task and `body` start together, and a lease asked for a moment before `run()` begins is
-        // served all the same, but PostgresNIO warns about it on the command's standard error (1 run in 10 to 40;
+        // served all the same, but PostgresNIO warns about it on the command's standard error (1 run in 3 to 40;
         // no signal from the task can close that window, as `run()` marks itself running only once called). That
         // is the pool logger's only warning, so a one-off command's pool logs from errors up unless debugging.
         var poolLogger = logger
