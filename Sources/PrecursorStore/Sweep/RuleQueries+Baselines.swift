@@ -167,15 +167,7 @@ extension RuleQueries {
              WHERE fi.as_of = $1::date AND fi.first_month <= \(asOfMonth) - interval '12 months'
              GROUP BY m.firm_id, m.substance_id, f.sector
         ),
-        grouped AS (
-            SELECT e.substance_id, g.sector, count(*) AS peers, percentile_cont(0.5) WITHIN GROUP (ORDER BY e.lx) AS med
-              FROM established e CROSS JOIN LATERAL (VALUES (e.sector), (NULL)) g(sector)
-             GROUP BY e.substance_id, g.sector
-        )
-        SELECT $1::date, g.substance_id, g.sector, g.peers, g.med,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(e.lx - g.med)) AS mad
-          FROM grouped g JOIN established e ON e.substance_id = g.substance_id AND (g.sector IS NULL OR e.sector = g.sector)
-         GROUP BY g.substance_id, g.sector, g.peers, g.med
+        \(centreAndSpread(of: "lx", in: "established", by: "sector"))
         """
 
     /// route_novelty's history: per pair, the months with imports and the modes, origins and offices used in the 24
@@ -264,16 +256,25 @@ extension RuleQueries {
         peer AS (
             SELECT substance_id, country, ln(unit_value) AS lv FROM month_value
         ),
-        centre AS (
-            SELECT p.substance_id, g.country, count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.lv) AS med
-              FROM peer p CROSS JOIN LATERAL (VALUES (p.country), (NULL)) g(country)
-             GROUP BY p.substance_id, g.country
-        )
-        SELECT $1::date, c.substance_id, c.country, c.n, c.med,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(p.lv - c.med)) AS mad
-          FROM centre c JOIN peer p ON p.substance_id = c.substance_id AND (c.country IS NULL OR p.country = c.country)
-         GROUP BY c.substance_id, c.country, c.n, c.med
+        \(centreAndSpread(of: "lv", in: "peer", by: "country"))
         """
+
+    /// The end of a peer baseline: how many values `value` of the rows of `source` (a CTE with `substance_id` and
+    /// `group`) there are per substance and group, and per substance over every group (`group` NULL), with their
+    /// median and MAD — a CTE `centre` and the final `SELECT $1::date, substance_id, group, n, med, mad`.
+    static func centreAndSpread(of value: String, in source: String, by group: String) -> String {
+        """
+        centre AS (
+            SELECT s.substance_id, g.\(group), count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY s.\(value)) AS med
+              FROM \(source) s CROSS JOIN LATERAL (VALUES (s.\(group)), (NULL)) g(\(group))
+             GROUP BY s.substance_id, g.\(group)
+        )
+        SELECT $1::date, c.substance_id, c.\(group), c.n, c.med,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(s.\(value) - c.med)) AS mad
+          FROM centre c JOIN \(source) s ON s.substance_id = c.substance_id AND (c.\(group) IS NULL OR s.\(group) = c.\(group))
+         GROUP BY c.substance_id, c.\(group), c.n, c.med
+        """
+    }
 
     /// unit_slip's usual line: per pair, the import lines of the 12 months before the as-of month and their median kg.
     static let baselineUnits = """
