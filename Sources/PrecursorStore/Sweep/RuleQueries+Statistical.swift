@@ -10,11 +10,12 @@ import PrecursorCore
 /// `RuleQueries+Route`.
 /// Each query returns the columns of `RuleQueries.wrap` plus `statistic` (see `RuleHit.statistic`).
 extension RuleQueries {
-    /// The first day of the as-of month.
-    static let asOfMonth = "date_trunc('month', $1::date)::date"
+    /// The first day of the as-of month, a constant of the plan (`lineMonthAsOf`): `date_trunc` on a date is only
+    /// stable, so a filter on it was evaluated for each line a scan read — 0.4 s per pass over a million lines.
+    static let asOfMonth = lineMonthAsOf
 
     /// The first day of the shipment-count window: the as-of month, or the last 30 days if longer.
-    static let windowStart = "least($1::date - 29, date_trunc('month', $1::date)::date)"
+    static let windowStart = "least($1::date - 29, \(asOfMonth))"
 
     /// Like `wrap`, with the statistic as a last column.
     static func wrapStatistical(_ inner: String) -> String {

@@ -117,7 +117,7 @@ extension Database {
         _ = try await rows(
             """
             INSERT INTO sweep_run (kind, scope, as_of, started_at, finished_at, status, error)
-            VALUES (\(kind), \(scope), \(asOf.description)::date, \(startedAt), clock_timestamp(), 'failed', \(error))
+            VALUES (\(kind), \(scope), \(asOf), \(startedAt), clock_timestamp(), 'failed', \(error))
             """)
     }
 }

@@ -37,7 +37,7 @@ extension SweepStore {
             """, logger: logger)
         for statement in RuleQueries.lateLineMonths {
             var binds = PostgresBindings()
-            binds.append(asOf.description)
+            binds.append(asOf)
             try await connection.run(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
         }
         try await connection.run("ANALYZE sweep_late_pair", logger: logger)

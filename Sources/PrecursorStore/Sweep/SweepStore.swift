@@ -87,7 +87,7 @@ public struct SweepStore: Sendable {
     public func begin(kind: String, scope: String, asOf: CivilDate, slot: Date?) async throws -> Int64? {
         let rows = try await connection.rows(
             """
-            INSERT INTO sweep_run (kind, scope, as_of, slot) VALUES (\(kind), \(scope), \(asOf.description)::date, \(slot))
+            INSERT INTO sweep_run (kind, scope, as_of, slot) VALUES (\(kind), \(scope), \(asOf), \(slot))
             ON CONFLICT (slot) DO NOTHING RETURNING id
             """, logger: logger)
         return try rows.first?.decode(Int64.self)
@@ -107,8 +107,8 @@ public struct SweepStore: Sendable {
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope_licence (licence_id bigint PRIMARY KEY) ON COMMIT DROP", logger: logger)
         let watermark = previous.dataWatermark
-        let last = previous.asOf.description
-        let now = asOf.description
+        let last = previous.asOf
+        let now = asOf
         try await connection.run(
             """
             CREATE TEMP TABLE sweep_changed_line ON COMMIT DROP AS
@@ -166,7 +166,7 @@ public struct SweepStore: Sendable {
     /// (`refreshLineMonths` first).
     public func buildMonthTable(asOf: CivilDate, scoped: Bool) async throws {
         var binds = PostgresBindings()
-        binds.append(asOf.description)
+        binds.append(asOf)
         try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.monthTable(scoped: scoped), binds: binds), logger: logger)
         try await connection.run("ANALYZE sweep_month", logger: logger)
     }
@@ -188,7 +188,7 @@ public struct SweepStore: Sendable {
             sql = statistical
         }
         var binds = PostgresBindings()
-        binds.append(asOf.description)
+        binds.append(asOf)
         for value in parameters { binds.append(value) }
         let hashJoinsOnly = RuleQueries.withoutNestedLoops.contains(rule)
         if hashJoinsOnly { try await connection.run("SET LOCAL enable_nestloop = off", logger: logger) }
