@@ -20,7 +20,8 @@ extension SweepRunner {
                 asOf: asOf, sweepID: sweepID, watermark: watermark, splitBand: thresholds[.frequencySpike, "split_band"])
         }
         let tablesStart = clock.now
-        try await store.buildStatisticalTables(asOf: asOf, scoped: scoped)
+        try await store.buildStatisticalTables(
+            asOf: asOf, scoped: scoped, historyComputed: reused == nil, newMonths: thresholds[.peerOutlier, "new_months"])
         return [
             "statistical_baselines": (tablesStart - start).seconds, "statistical_tables": (clock.now - tablesStart).seconds,
         ]

@@ -7,8 +7,9 @@ import PrecursorCore
 extension RuleQueries {
     /// The baseline tables, each keyed by `as_of`, the bookkeeping row `sweep_baseline` last.
     static let baselineTables = [
-        "sweep_baseline_month", "sweep_baseline_pair", "sweep_baseline_season", "sweep_baseline_peer", "sweep_baseline_route",
+        "sweep_baseline_pair", "sweep_baseline_season", "sweep_baseline_peer", "sweep_baseline_route",
         "sweep_baseline_origin", "sweep_baseline_frequency", "sweep_baseline_straddle", "sweep_baseline_value", "sweep_baseline_unit",
+        "sweep_baseline_spike",
         "sweep_baseline",
     ]
 
@@ -77,27 +78,38 @@ extension RuleQueries {
         SELECT $1::date, $2::bigint, $3::timestamptz, min(first_month) FROM sweep_baseline_pair WHERE as_of = $1::date
         """
 
-    /// Import kg and shipments by firm, substance and month over the 24 months before the as-of month.
+    /// Import kg and shipments by firm, substance and month over the 24 months before the as-of month
+    /// (`sweep_hist_month`, a temporary table the later statements read), from the kept line months (brought to this
+    /// sweep's snapshot before the baselines are computed). Not stored with the baselines: while they are valid no
+    /// line of those months changed, so the kept line months hold the same months (`statisticalTables`).
     static let baselineMonths = """
-        INSERT INTO sweep_baseline_month (as_of, firm_id, substance_id, month, kg, shipments, first_date, last_date, hot_route)
-        SELECT $1::date, d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date AS month,
-               sum(d.kg_pure)::float8 AS kg, count(DISTINCT d.declaration_no)::int AS shipments,
-               min(d.declared_on) AS first_date, max(d.declared_on) AS last_date, bool_or(o.hot_route) AS hot_route
-          FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
-         WHERE d.direction = 'import' AND d.declared_on < \(asOfMonth)
-           AND d.declared_on >= \(asOfMonth) - interval '24 months'
-         GROUP BY d.firm_id, d.substance_id, date_trunc('month', d.declared_on)
+        CREATE TEMP TABLE sweep_hist_month ON COMMIT DROP AS
+        \(historyMonths(scoped: false))
         """
 
+    /// The import months before the as-of month, back 24 months, summed over each month's licences from the kept
+    /// line months; `scoped`: the pairs of `sweep_scope` only.
+    static func historyMonths(scoped: Bool) -> String {
+        """
+        SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8 AS kg, sum(m.shipments)::int AS shipments,
+               min(m.first_date) AS first_date, max(m.last_date) AS last_date, bool_or(m.hot_route) AS hot_route
+          FROM sweep_line_month m
+         WHERE m.direction = 'import' AND m.month < \(asOfMonth) AND m.month >= \(asOfMonth) - interval '24 months'
+           \(scoped ? "AND (m.firm_id, m.substance_id) IN (\(scopedPairs))" : "")
+         GROUP BY m.firm_id, m.substance_id, m.month
+        """
+    }
+
     /// Every pair with an import by the as-of date: its first import month before the as-of month (ever), and
-    /// whether it imported in the 24 months before the as-of month or since.
+    /// whether it imported in the 24 months before the as-of month or since — from the kept line months: a month
+    /// counts when it is before the as-of month or its first line is dated by the as-of day.
     static let baselinePairs = """
         INSERT INTO sweep_baseline_pair (as_of, firm_id, substance_id, first_month, in_window)
-        SELECT $1::date, firm_id, substance_id,
-               date_trunc('month', min(declared_on) FILTER (WHERE declared_on < \(asOfMonth)))::date,
-               bool_or(declared_on >= \(asOfMonth) - interval '24 months')
-          FROM declaration_line WHERE direction = 'import' AND declared_on <= $1::date
-         GROUP BY firm_id, substance_id
+        SELECT $1::date, m.firm_id, m.substance_id, min(m.month) FILTER (WHERE m.month < \(asOfMonth)),
+               bool_or(m.month >= \(asOfMonth) - interval '24 months')
+          FROM sweep_line_month m
+         WHERE m.direction = 'import' AND (m.month < \(asOfMonth) OR m.first_date <= $1::date)
+         GROUP BY m.firm_id, m.substance_id
         """
 
     /// Each substance's seasonal index by calendar month, estimated across all firms with a year of history: their
@@ -107,12 +119,11 @@ extension RuleQueries {
     /// month under test does not explain itself away.
     static let baselineSeason = """
         INSERT INTO sweep_baseline_season (as_of, substance_id, cal, idx)
-        WITH stat_month AS (SELECT * FROM sweep_baseline_month WHERE as_of = $1::date),
-        stat_first AS (SELECT * FROM sweep_baseline_pair WHERE as_of = $1::date AND first_month IS NOT NULL),
+        WITH stat_first AS (SELECT * FROM sweep_baseline_pair WHERE as_of = $1::date AND first_month IS NOT NULL),
         span AS (
             SELECT m.firm_id, m.substance_id, greatest(min(f.first_month), min(m.month)) AS first_month,
                    sum(m.kg) AS kg
-              FROM stat_month m JOIN stat_first f USING (firm_id, substance_id)
+              FROM sweep_hist_month m JOIN stat_first f USING (firm_id, substance_id)
              WHERE m.month < \(asOfMonth)
              GROUP BY m.firm_id, m.substance_id
         ),
@@ -130,7 +141,7 @@ extension RuleQueries {
         ),
         observed AS (
             SELECT p.substance_id, extract(month FROM m.month)::int AS cal, sum(least(m.kg, 3 * p.mean_kg)) AS kg
-              FROM pair p JOIN stat_month m USING (firm_id, substance_id)
+              FROM pair p JOIN sweep_hist_month m USING (firm_id, substance_id)
              WHERE m.month >= p.first_month AND m.month < \(asOfMonth)
              GROUP BY 1, 2
         ),
@@ -154,6 +165,42 @@ extension RuleQueries {
          WHERE n.idx IS NOT NULL
         """
 
+    /// volume_spike's baseline (`sweep_baseline_spike`) of the as-of month and of the month before it, for every pair
+    /// with history (after the season): the season-adjusted import months of the 12 months before each with kg > 0,
+    /// how many, the months since the first import (at most 12), their adjusted kg and shipments, and the median and
+    /// MAD of their logarithm.
+    static let baselineSpike = """
+        INSERT INTO sweep_baseline_spike (as_of, firm_id, substance_id, month, n, span, adj, shipments, med, mad)
+        WITH target AS (
+            SELECT p.firm_id, p.substance_id, p.first_month, t.month
+              FROM sweep_baseline_pair p
+             CROSS JOIN (VALUES (\(asOfMonth)), ((\(asOfMonth) - interval '1 month')::date)) t(month)
+             WHERE p.as_of = $1::date AND p.first_month IS NOT NULL
+        ),
+        hist AS (
+            SELECT t.firm_id, t.substance_id, t.month, t.first_month, h.shipments, h.kg / coalesce(si.idx, 1) AS adj,
+                   ln(h.kg / coalesce(si.idx, 1)) AS lx
+              FROM target t
+              JOIN sweep_hist_month h ON h.firm_id = t.firm_id AND h.substance_id = t.substance_id
+               AND h.month >= t.month - interval '12 months' AND h.month < t.month AND h.kg > 0
+              LEFT JOIN sweep_baseline_season si ON si.as_of = $1::date AND si.substance_id = h.substance_id
+               AND si.cal = extract(month FROM h.month)::int
+        ),
+        centre AS (
+            SELECT h.firm_id, h.substance_id, h.month, count(*) AS n,
+                   least(12, (extract(year FROM h.month) - extract(year FROM h.first_month)) * 12
+                             + extract(month FROM h.month) - extract(month FROM h.first_month)) AS span,
+                   sum(h.adj) AS adj, sum(h.shipments) AS shipments,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY h.lx) AS med
+              FROM hist h
+             GROUP BY h.firm_id, h.substance_id, h.month, h.first_month
+        )
+        SELECT $1::date, c.firm_id, c.substance_id, c.month, c.n, c.span, c.adj, c.shipments, c.med,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(h.lx - c.med))
+          FROM centre c JOIN hist h USING (firm_id, substance_id, month)
+         GROUP BY c.firm_id, c.substance_id, c.month, c.n, c.span, c.adj, c.shipments, c.med
+        """
+
     /// peer_outlier's established importers (a year of history): their trailing-12-month monthly kg on a log scale,
     /// grouped by substance and sector, and by substance alone (sector NULL): how many, median, MAD.
     static let baselinePeers = """
@@ -161,7 +208,7 @@ extension RuleQueries {
         WITH established AS (
             SELECT m.firm_id, m.substance_id, f.sector, ln(sum(m.kg) / 12) AS lx
               FROM sweep_baseline_pair fi
-              JOIN sweep_baseline_month m ON m.as_of = fi.as_of AND m.firm_id = fi.firm_id AND m.substance_id = fi.substance_id
+              JOIN sweep_hist_month m ON m.firm_id = fi.firm_id AND m.substance_id = fi.substance_id
                AND m.month >= \(asOfMonth) - interval '12 months' AND m.month < \(asOfMonth)
               JOIN firm f ON f.id = fi.firm_id
              WHERE fi.as_of = $1::date AND fi.first_month <= \(asOfMonth) - interval '12 months'
@@ -171,7 +218,8 @@ extension RuleQueries {
         """
 
     /// route_novelty's history: per pair, the months with imports and the modes, origins and offices used in the 24
-    /// months before the as-of month (one hashed pass for the three sets).
+    /// months before the as-of month. The lines are grouped once by pair and route (a few thousand routes, hashed),
+    /// and the three sets come from those: grouping sets over the lines took 2.0 s at 5,000 firms, this 0.8 s.
     static let baselineRoutes = """
         INSERT INTO sweep_baseline_route (as_of, firm_id, substance_id, months, modes, countries, offices)
         WITH used AS (
@@ -179,17 +227,15 @@ extension RuleQueries {
               FROM declaration_line d
              WHERE d.direction = 'import' AND d.declared_on >= \(asOfMonth) - interval '24 months'
                AND d.declared_on < \(asOfMonth)
-             GROUP BY GROUPING SETS ((d.firm_id, d.substance_id, d.transport_mode), (d.firm_id, d.substance_id, d.country),
-                                     (d.firm_id, d.substance_id, d.customs_office_id))
+             GROUP BY d.firm_id, d.substance_id, d.transport_mode, d.country, d.customs_office_id
         ),
         months AS (
-            SELECT firm_id, substance_id, count(*)::int AS months FROM sweep_baseline_month WHERE as_of = $1::date
-             GROUP BY firm_id, substance_id
+            SELECT firm_id, substance_id, count(*)::int AS months FROM sweep_hist_month GROUP BY firm_id, substance_id
         )
         SELECT $1::date, u.firm_id, u.substance_id, m.months,
-               coalesce(array_agg(u.transport_mode) FILTER (WHERE u.transport_mode IS NOT NULL), '{}'),
-               coalesce(array_agg(u.country) FILTER (WHERE u.country IS NOT NULL), '{}'),
-               coalesce(array_agg(o.code) FILTER (WHERE o.code IS NOT NULL), '{}')
+               coalesce(array_agg(DISTINCT u.transport_mode) FILTER (WHERE u.transport_mode IS NOT NULL), '{}'),
+               coalesce(array_agg(DISTINCT u.country) FILTER (WHERE u.country IS NOT NULL), '{}'),
+               coalesce(array_agg(DISTINCT o.code) FILTER (WHERE o.code IS NOT NULL), '{}')
           FROM used u
           JOIN months m USING (firm_id, substance_id)
           LEFT JOIN customs_office o ON o.id = u.customs_office_id
@@ -209,35 +255,30 @@ extension RuleQueries {
     /// frequency_spike's prior shipments: per pair, the declarations of the 12 months before the window (a
     /// declaration belongs where its first line is; its kg counts all its lines up to the as-of date) and how many
     /// of them were each between `$2` × and 1 × the substance's control threshold; and the declarations with lines
-    /// both before the window and in it (`sweep_baseline_straddle`: prior shipments, not the window's).
+    /// both before the window and in it (`sweep_baseline_straddle`: prior shipments, not the window's). One grouping
+    /// of the lines by declaration from the start of those 12 months to the as-of date (bytewise, `COLLATE "C"`):
+    /// grouping the two spans apart and joining them took 3.3 s at 5,000 firms, this 2.0 s.
     static let baselineFrequency = """
-        WITH prior AS (
-            SELECT d.firm_id, d.substance_id, d.declaration_no, sum(d.kg_pure) AS kg
-              FROM declaration_line d
-             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) - interval '12 months'
-               AND d.declared_on < \(windowStart)
-             GROUP BY d.firm_id, d.substance_id, d.declaration_no
+        WITH control AS MATERIALIZED (
+            SELECT su.id AS substance_id, rc.value::float8 AS control_kg
+              FROM substance su JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
         ),
-        later AS (
-            SELECT d.firm_id, d.substance_id, d.declaration_no, sum(d.kg_pure) AS kg
+        declaration AS (
+            SELECT d.firm_id, d.substance_id, d.declaration_no COLLATE "C" AS declaration_no, sum(d.kg_pure)::float8 AS kg,
+                   bool_or(d.declared_on < \(windowStart)) AS prior, bool_or(d.declared_on >= \(windowStart)) AS later
               FROM declaration_line d
-             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date
-             GROUP BY d.firm_id, d.substance_id, d.declaration_no
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) - interval '12 months' AND d.declared_on <= $1::date
+             GROUP BY d.firm_id, d.substance_id, d.declaration_no COLLATE "C"
         ),
         straddle AS (
             INSERT INTO sweep_baseline_straddle (as_of, firm_id, substance_id, declaration_no)
-            SELECT $1::date, firm_id, substance_id, declaration_no FROM prior JOIN later USING (firm_id, substance_id, declaration_no)
-        ),
-        shipment AS (
-            SELECT p.firm_id, p.substance_id, (p.kg + coalesce(l.kg, 0))::float8 AS kg
-              FROM prior p LEFT JOIN later l USING (firm_id, substance_id, declaration_no)
+            SELECT $1::date, firm_id, substance_id, declaration_no FROM declaration WHERE prior AND later
         )
         INSERT INTO sweep_baseline_frequency (as_of, firm_id, substance_id, shipments, split_shipments)
         SELECT $1::date, s.firm_id, s.substance_id, count(*)::int,
-               (count(*) FILTER (WHERE coalesce(s.kg >= $2::float8 * rc.value::float8 AND s.kg < rc.value::float8, false)))::int
-          FROM shipment s
-          JOIN substance su ON su.id = s.substance_id
-          LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
+               (count(*) FILTER (WHERE s.kg >= $2::float8 * c.control_kg AND s.kg < c.control_kg))::int
+          FROM declaration s LEFT JOIN control c USING (substance_id)
+         WHERE s.prior
          GROUP BY s.firm_id, s.substance_id
         """
 
@@ -251,7 +292,7 @@ extension RuleQueries {
               FROM declaration_line d
              WHERE d.direction = 'import' AND d.value_usd > 0 AND d.kg_pure > 0
                AND d.declared_on >= \(asOfMonth) - interval '12 months' AND d.declared_on < \(asOfMonth)
-             GROUP BY d.firm_id, d.substance_id, d.country, date_trunc('month', d.declared_on)
+             GROUP BY d.firm_id, d.substance_id, d.country, \(lineMonth)
         ),
         peer AS (
             SELECT substance_id, country, ln(unit_value) AS lv FROM month_value

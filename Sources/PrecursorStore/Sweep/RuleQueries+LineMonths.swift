@@ -9,12 +9,16 @@ extension RuleQueries {
     /// timestamptz and the time zone, for each of a million lines).
     static let lineMonth = "(d.declared_on - date_part('day', d.declared_on::timestamp)::int + 1)"
 
-    /// The statement filling `sweep_line_month` from the lines of `from` (a FROM item aliased `d`).
+    /// The statement filling `sweep_line_month` from the lines of `from` (a FROM item aliased `d`). The shipments are
+    /// the distinct declarations of each row (`sql/0026_line_month_shipments.sql`): the planner sorts the lines of
+    /// each pair (read in (firm, substance, day) order) by month, direction, licence and declaration, 0.6 s more than
+    /// the hashed aggregate without them at 5,000 firms, and 4.5 s less than grouping the lines again for the baselines.
     static func aggregateLineMonths(from: String) -> String {
         """
-        INSERT INTO sweep_line_month (firm_id, substance_id, month, direction, licence_id, kg, lines, first_date, last_date, hot_route)
-        SELECT d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id, sum(d.kg_pure), count(*), min(d.declared_on),
-               max(d.declared_on), bool_or(o.hot_route)
+        INSERT INTO sweep_line_month (firm_id, substance_id, month, direction, licence_id, kg, lines, shipments, first_date,
+                                      last_date, hot_route)
+        SELECT d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id, sum(d.kg_pure), count(*),
+               count(DISTINCT d.declaration_no), min(d.declared_on), max(d.declared_on), bool_or(o.hot_route)
           FROM \(from) JOIN customs_office o ON o.id = d.customs_office_id
          GROUP BY d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id
         """
@@ -53,7 +57,7 @@ extension RuleQueries {
         """
         CREATE TEMP TABLE sweep_late_month ON COMMIT DROP AS
         SELECT d.firm_id, d.substance_id, \(lineMonthAsOf) AS month, d.direction, d.licence_id, sum(d.kg_pure) AS kg,
-               count(*) AS lines, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date, bool_or(o.hot_route) AS hot_route
+               count(*) AS lines, count(DISTINCT d.declaration_no) AS shipments, min(d.declared_on) AS first_date, max(d.declared_on) AS last_date, bool_or(o.hot_route) AS hot_route
           FROM sweep_late_pair p
           JOIN declaration_line d ON d.firm_id = p.firm_id AND d.substance_id = p.substance_id
                                  AND d.declared_on BETWEEN \(lineMonthAsOf) AND $1::date
@@ -66,13 +70,15 @@ extension RuleQueries {
     /// as-of month, and the as-of month itself (from its lines up to the as-of day where some are dated after it).
     static func lineMonths(_ alias: String) -> String {
         """
-        (SELECT m.firm_id, m.substance_id, m.month, m.direction, m.licence_id, m.kg, m.lines, m.first_date, m.last_date, m.hot_route
+        (SELECT m.firm_id, m.substance_id, m.month, m.direction, m.licence_id, m.kg, m.lines, m.shipments, m.first_date,
+                m.last_date, m.hot_route
            FROM sweep_line_month m
           WHERE m.month < \(lineMonthAsOf)
              OR (m.month = \(lineMonthAsOf) AND NOT EXISTS (SELECT 1 FROM sweep_late_pair p
                                                            WHERE p.firm_id = m.firm_id AND p.substance_id = m.substance_id))
          UNION ALL
-         SELECT l.firm_id, l.substance_id, l.month, l.direction, l.licence_id, l.kg, l.lines, l.first_date, l.last_date, l.hot_route
+         SELECT l.firm_id, l.substance_id, l.month, l.direction, l.licence_id, l.kg, l.lines, l.shipments, l.first_date,
+                l.last_date, l.hot_route
            FROM sweep_late_month l) \(alias)
         """
     }

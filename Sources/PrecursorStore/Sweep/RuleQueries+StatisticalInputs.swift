@@ -10,13 +10,20 @@ extension RuleQueries {
     static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
 
     /// The statements, in order: `sweep_cur_line` (the window's import lines with their office), `sweep_stat_month`
-    /// (import kg and shipments by pair and month over the 25 months up to the as-of date: the stored months before
-    /// the as-of month and the as-of month from the lines), `sweep_stat_first` (each pair's first import month ever),
+    /// (import kg and shipments by pair and month, from the kept line months: the as-of month and the month before it,
+    /// which volume_spike compares with their stored baselines, and every month of the pairs whose first import was
+    /// at most `$2` (peer_outlier's `new_months`) months before the as-of month, which peer_outlier sums; read from
+    /// `sweep_hist_month` when `historyComputed`, i.e. the baselines were computed in this sweep), `sweep_stat_first` (each pair's first import month ever),
     /// `sweep_season` (the stored seasonal index) and `sweep_importers` (per substance, the firms that imported it in
     /// the 25 months: those stored with the baselines and those of lines written since).
-    static func statisticalTables(scoped: Bool) -> [String] {
+    static func statisticalTables(scoped: Bool, historyComputed: Bool) -> [String] {
         let lines = scoped ? "AND (d.firm_id, d.substance_id) IN (\(scopedPairs))" : ""
         let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
+        // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
+        // kept line months hold the months the baselines were computed from.
+        let history =
+            historyComputed
+            ? "SELECT b.* FROM sweep_hist_month b WHERE true \(stored)" : historyMonths(scoped: scoped)
         return [
             """
             CREATE TEMP TABLE sweep_cur_line ON COMMIT DROP AS
@@ -28,13 +35,18 @@ extension RuleQueries {
             """,
             """
             CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
-            SELECT b.firm_id, b.substance_id, b.month, b.kg, b.shipments, b.first_date, b.last_date, b.hot_route
-              FROM sweep_baseline_month b WHERE b.as_of = $1::date \(stored)
+            SELECT h.firm_id, h.substance_id, h.month, h.kg, h.shipments, h.first_date, h.last_date, h.hot_route
+              FROM (\(history)) h
+             WHERE h.month = (\(asOfMonth) - interval '1 month')::date
+                OR (h.firm_id, h.substance_id) IN (
+                       SELECT p.firm_id, p.substance_id FROM sweep_baseline_pair p
+                        WHERE p.as_of = $1::date AND p.first_month >= \(asOfMonth) - make_interval(months => $2::int - 1))
             UNION ALL
-            SELECT c.firm_id, c.substance_id, \(asOfMonth), sum(c.kg_pure)::float8, count(DISTINCT c.declaration_no)::int,
-                   min(c.declared_on), max(c.declared_on), bool_or(c.hot_route)
-              FROM sweep_cur_line c WHERE c.declared_on >= \(asOfMonth)
-             GROUP BY c.firm_id, c.substance_id
+            SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8, sum(m.shipments)::int, min(m.first_date),
+                   max(m.last_date), bool_or(m.hot_route)
+              FROM \(lineMonths("m"))
+             WHERE m.direction = 'import' AND m.month = \(asOfMonth) \(scoped ? "AND (m.firm_id, m.substance_id) IN (\(scopedPairs))" : "")
+             GROUP BY m.firm_id, m.substance_id, m.month
             """,
             """
             CREATE TEMP TABLE sweep_stat_first ON COMMIT DROP AS

@@ -20,6 +20,8 @@ extension RuleQueries {
     /// shipment count is the evidence — robust z ≥ `$2` as for `spike` (statistic z, threshold `$2`); the month after
     /// tells a spike from a step up, which is what lets it go below the `$3` × of the single-month kind.
     /// Both need kg ≥ the substance's materiality floor (`rule_config` `volume_spike`/`floor_kg:CODE`, else `$6`).
+    /// The baselines of both months come with the other baselines (`sweep_baseline_spike`): all their months are
+    /// before the as-of month.
     static func volumeSpike(scoped: Bool) -> String {
         wrapStatistical(
             """
@@ -31,34 +33,12 @@ extension RuleQueries {
                  WHERE m.month IN (\(asOfMonth), (\(asOfMonth) - interval '1 month')::date)
                    \(scope(scoped, firm: "m.firm_id", substance: "m.substance_id"))
             ),
-            hist AS (
-                SELECT c.firm_id, c.substance_id, c.month, h.shipments, h.kg / coalesce(si.idx, 1) AS adj,
-                       ln(h.kg / coalesce(si.idx, 1)) AS lx
-                  FROM cur c
-                  JOIN sweep_stat_month h ON h.firm_id = c.firm_id AND h.substance_id = c.substance_id
-                   AND h.month >= c.month - interval '12 months' AND h.month < c.month AND h.kg > 0
-                  LEFT JOIN sweep_season si ON si.substance_id = h.substance_id AND si.cal = extract(month FROM h.month)::int
-            ),
-            centre AS (
-                SELECT h.firm_id, h.substance_id, h.month, count(*) AS n,
-                       least(12, (extract(year FROM h.month) - extract(year FROM fi.first_month)) * 12
-                                 + extract(month FROM h.month) - extract(month FROM fi.first_month)) AS span,
-                       sum(h.adj) AS adj, sum(h.shipments) AS shipments,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY h.lx) AS med
-                  FROM hist h JOIN sweep_stat_first fi USING (firm_id, substance_id)
-                 GROUP BY h.firm_id, h.substance_id, h.month, fi.first_month
-            ),
-            spread AS (
-                SELECT h.firm_id, h.substance_id, h.month, percentile_cont(0.5) WITHIN GROUP (ORDER BY abs(h.lx - c.med)) AS mad
-                  FROM hist h JOIN centre c USING (firm_id, substance_id, month)
-                 GROUP BY h.firm_id, h.substance_id, h.month
-            ),
             scored AS (
                 SELECT c.*, ce.adj / ce.span AS mean_adj, ce.shipments::float8 / ce.span AS rate,
-                       (ln(c.kg / c.idx) - ce.med) / (1.4826 * greatest(sp.mad, $5::float8)) AS z
+                       (ln(c.kg / c.idx) - ce.med) / (1.4826 * greatest(ce.mad, $5::float8)) AS z
                   FROM cur c
-                  JOIN centre ce USING (firm_id, substance_id, month)
-                  JOIN spread sp USING (firm_id, substance_id, month)
+                  JOIN sweep_baseline_spike ce ON ce.as_of = $1::date AND ce.firm_id = c.firm_id
+                   AND ce.substance_id = c.substance_id AND ce.month = c.month
                   JOIN substance s ON s.id = c.substance_id
                   LEFT JOIN rule_config rc ON rc.rule = 'volume_spike' AND rc.key = 'floor_kg:' || s.code
                  WHERE ce.n >= $4::float8 AND c.kg >= coalesce(rc.value::float8, $6::float8)

@@ -7,7 +7,7 @@ extension SweepStore {
     /// (see `RuleQueries.validBaselines`); nil when there are none or something they were computed from changed.
     public func reusableBaselines(asOf: CivilDate) async throws -> Int64? {
         var binds = PostgresBindings()
-        binds.append(asOf.description)
+        binds.append(asOf)
         let rows = try await connection.rows(PostgresQuery(unsafeSQL: RuleQueries.validBaselines, binds: binds), logger: logger)
         return try rows.first?.decode(Int64.self)
     }
@@ -18,7 +18,7 @@ extension SweepStore {
     public func buildBaselines(asOf: CivilDate, sweepID: Int64, watermark: Date, splitBand: Double) async throws {
         func run(_ sql: String, _ extra: (inout PostgresBindings) -> Void = { _ in }) async throws {
             var binds = PostgresBindings()
-            binds.append(asOf.description)
+            binds.append(asOf)
             extra(&binds)
             try await connection.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         }
@@ -27,14 +27,16 @@ extension SweepStore {
         try await run(RuleQueries.baselinePairs)
         // The later statements join these two: planned with the statistics of empty tables, the peers' join ran
         // for minutes at 5,000 firms.
-        for table in ["sweep_baseline_month", "sweep_baseline_pair"] {
+        for table in ["sweep_hist_month", "sweep_baseline_pair"] {
             try await connection.run(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
         }
         try await run(RuleQueries.baselineRecord) {
             $0.append(sweepID)
             $0.append(watermark)
         }
-        for statement in [RuleQueries.baselineSeason, RuleQueries.baselinePeers, RuleQueries.baselineRoutes, RuleQueries.baselineOrigins] {
+        for statement in [
+            RuleQueries.baselineSeason, RuleQueries.baselineSpike, RuleQueries.baselinePeers, RuleQueries.baselineRoutes, RuleQueries.baselineOrigins,
+        ] {
             try await run(statement)
         }
         try await run(RuleQueries.baselineFrequency) { $0.append(splitBand) }
@@ -46,11 +48,14 @@ extension SweepStore {
     }
 
     /// Builds the current part of the statistical rules' inputs for `asOf` (`RuleQueries.statisticalTables`): every
-    /// pair's, or in a `scoped` sweep the pairs of `sweep_scope`, on top of the stored baselines of that date.
-    public func buildStatisticalTables(asOf: CivilDate, scoped: Bool) async throws {
-        for statement in RuleQueries.statisticalTables(scoped: scoped) {
+    /// pair's, or in a `scoped` sweep the pairs of `sweep_scope`, on top of the stored baselines of that date;
+    /// `historyComputed`: `buildBaselines` ran in this transaction (its months are read again, not aggregated);
+    /// `newMonths`: peer_outlier's `new_months`, the newcomers whose every month the rule reads.
+    public func buildStatisticalTables(asOf: CivilDate, scoped: Bool, historyComputed: Bool, newMonths: Double) async throws {
+        for statement in RuleQueries.statisticalTables(scoped: scoped, historyComputed: historyComputed) {
             var binds = PostgresBindings()
-            if statement.contains("$1") { binds.append(asOf.description) }
+            if statement.contains("$1") { binds.append(asOf) }
+            if statement.contains("$2") { binds.append(newMonths) }
             try await connection.run(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
         }
     }
