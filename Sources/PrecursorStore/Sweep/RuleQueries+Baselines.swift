@@ -84,19 +84,19 @@ extension RuleQueries {
     /// line of those months changed, so the kept line months hold the same months (`statisticalTables`).
     static let baselineMonths = """
         CREATE TEMP TABLE sweep_hist_month ON COMMIT DROP AS
-        \(historyMonths(scoped: false))
+        \(historyMonths(scoped: false, only: nil))
         """
 
     /// The import months before the as-of month, back 24 months, summed over each month's licences from the kept
-    /// line months; `scoped`: the pairs of `sweep_scope` only.
-    static func historyMonths(scoped: Bool) -> String {
+    /// line months; `scoped`: the pairs of `sweep_scope` only; `only`: a condition on the line months aliased `h`.
+    static func historyMonths(scoped: Bool, only: String?) -> String {
         """
-        SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8 AS kg, sum(m.shipments)::int AS shipments,
-               min(m.first_date) AS first_date, max(m.last_date) AS last_date, bool_or(m.hot_route) AS hot_route
-          FROM sweep_line_month m
-         WHERE m.direction = 'import' AND m.month < \(asOfMonth) AND m.month >= \(asOfMonth) - interval '24 months'
-           \(scoped ? "AND (m.firm_id, m.substance_id) IN (\(scopedPairs))" : "")
-         GROUP BY m.firm_id, m.substance_id, m.month
+        SELECT h.firm_id, h.substance_id, h.month, sum(h.kg)::float8 AS kg, sum(h.shipments)::int AS shipments,
+               min(h.first_date) AS first_date, max(h.last_date) AS last_date, bool_or(h.hot_route) AS hot_route
+          FROM sweep_line_month h
+         WHERE h.direction = 'import' AND h.month < \(asOfMonth) AND h.month >= \(asOfMonth) - interval '24 months'
+           \(scoped ? "AND (h.firm_id, h.substance_id) IN (\(scopedPairs))" : "") \(only.map { "AND \($0)" } ?? "")
+         GROUP BY h.firm_id, h.substance_id, h.month
         """
     }
 

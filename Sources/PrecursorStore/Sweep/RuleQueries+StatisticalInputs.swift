@@ -6,6 +6,13 @@ import PrecursorCore
 /// as-of date; when scoped, the planner picks the (firm, substance, day) index or a scan), and the temporary tables
 /// the rules read.
 extension RuleQueries {
+    /// The pairs whose every month peer_outlier reads: a first import at most `$2` (its `new_months`) months before the
+    /// as-of month.
+    static let newcomers = """
+        SELECT p.firm_id, p.substance_id FROM sweep_baseline_pair p
+         WHERE p.as_of = $1::date AND p.first_month >= \(asOfMonth) - make_interval(months => $2::int - 1)
+        """
+
     /// The (firm, substance) pairs an incremental sweep reports.
     static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
 
@@ -21,9 +28,11 @@ extension RuleQueries {
         let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
         // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
         // kept line months hold the months the baselines were computed from.
+        let read = "(h.month = (\(asOfMonth) - interval '1 month')::date OR (h.firm_id, h.substance_id) IN (\(newcomers)))"
         let history =
             historyComputed
-            ? "SELECT b.* FROM sweep_hist_month b WHERE true \(stored)" : historyMonths(scoped: scoped)
+            ? "SELECT h.* FROM sweep_hist_month h WHERE \(read) \(scoped ? "AND (h.firm_id, h.substance_id) IN (\(scopedPairs))" : "")"
+            : historyMonths(scoped: scoped, only: read)
         return [
             """
             CREATE TEMP TABLE sweep_cur_line ON COMMIT DROP AS
@@ -35,12 +44,7 @@ extension RuleQueries {
             """,
             """
             CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
-            SELECT h.firm_id, h.substance_id, h.month, h.kg, h.shipments, h.first_date, h.last_date, h.hot_route
-              FROM (\(history)) h
-             WHERE h.month = (\(asOfMonth) - interval '1 month')::date
-                OR (h.firm_id, h.substance_id) IN (
-                       SELECT p.firm_id, p.substance_id FROM sweep_baseline_pair p
-                        WHERE p.as_of = $1::date AND p.first_month >= \(asOfMonth) - make_interval(months => $2::int - 1))
+            \(history)
             UNION ALL
             SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8, sum(m.shipments)::int, min(m.first_date),
                    max(m.last_date), bool_or(m.hot_route)
