@@ -61,6 +61,53 @@ import Testing
         }
     }
 
+    /// A sweep's batch: each raise as one raise alone would be (re-raise of an open alert, topic and priority by family
+    /// and severity, dedupe key per raise), messages in input order; an unknown topic fails the whole batch.
+    @Test func aBatchRaisesEachAlertAsOneRaiseWould() async throws {
+        try await TestDatabase.withMigrated("outboxbatch") { db in
+            let firm = try await Self.firm(db)
+            let open = try await db.transaction { try await Outbox.raiseAlert(Self.raise(firm), on: $0, logger: Self.logger) }
+            var again = Self.raise(firm, score: 9)
+            again.severity = "critical"
+            var slip = Self.raise(firm)
+            slip.ruleFamily = "data_quality"
+            slip.rule = "unit_slip"
+            slip.severity = "low"
+            var licence = Self.raise(firm)
+            licence.ruleFamily = "licence"
+            licence.rule = "licence_overdrawn"
+            licence.severity = "medium"
+            let raised = try await db.transaction {
+                try await Outbox.raiseAlerts([again, slip, licence], on: $0, logger: Self.logger)
+            }
+            #expect(raised.map(\.raiseCount) == [2, 1, 1])
+            #expect(raised[0].alertID == open.alertID)
+            #expect(raised.map(\.messageID) == raised.map(\.messageID).sorted())
+            #expect(Set(raised.map(\.messageID)).count == 3)
+            let rows = try await db.rows(
+                """
+                SELECT q.topic, q.priority::int, q.dedupe_key, q.payload->>'rule', (q.payload->>'raise_count')::int
+                  FROM queue_message q WHERE q.id = ANY(\(raised.map(\.messageID))) ORDER BY q.id
+                """)
+            let messages = try rows.map { try $0.decode((String, Int, String, String, Int).self) }
+            #expect(messages.map(\.0) == ["alerts", "data_quality", "alerts"])
+            #expect(messages.map(\.1) == [0, 3, 2])
+            #expect(messages.map(\.2) == zip(raised, [2, 1, 1]).map { "alert:\($0.alertID):\($1)" })
+            #expect(messages.map(\.3) == ["volume_spike", "unit_slip", "licence_overdrawn"])
+            #expect(messages.map(\.4) == [2, 1, 1])
+
+            await #expect(throws: StoreError.self) {
+                try await db.transaction {
+                    try await Outbox.raiseAlerts([Self.raise(firm)], on: $0, topic: "no_such_topic", logger: Self.logger)
+                }
+            }
+            let counts = try await db.rows("SELECT (SELECT count(*) FROM alert), (SELECT count(*) FROM queue_message)")
+            let (alerts, queued) = try counts[0].decode((Int64, Int64).self)
+            #expect(alerts == 3)
+            #expect(queued == 4)
+        }
+    }
+
     @Test func dataQualityAlertsGoToTheirOwnTopic() async throws {
         try await TestDatabase.withMigrated("outboxdq") { db in
             let firm = try await Self.firm(db)

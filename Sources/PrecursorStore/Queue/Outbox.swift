@@ -52,9 +52,9 @@ public enum Outbox {
         try await raiseAlerts([raise], on: connection, topic: topic, now: now, logger: logger)[0]
     }
 
-    /// Raises many alerts in one statement (one round trip), each as `raiseAlert` would, in the caller's
-    /// transaction; results come back in the order given. The raises must be for distinct (firm, substance,
-    /// family) groups.
+    /// Raises many alerts in one statement (one round trip, `queue_raise_alerts`: the alerts written by one insert and
+    /// their messages by one more), each as `raiseAlert` would, in the caller's transaction; results come back in the
+    /// order given. The raises must be for distinct (firm, substance, family) groups.
     public static func raiseAlerts(
         _ raises: [AlertRaise], on connection: PostgresConnection, topic: String? = nil, now: Date? = nil, logger: Logger
     ) async throws -> [RaisedAlert] {
@@ -62,12 +62,12 @@ public enum Outbox {
         let rows = try await connection.rows(
             """
             SELECT r.alert_id, r.message_id, r.raise_count
-              FROM unnest(\(raises.map(\.firmID)), \(raises.map { $0.substanceID ?? 0 }), \(raises.map(\.ruleFamily)),
-                          \(raises.map(\.rule)), \(raises.map(\.severity)), \(raises.map(\.score)), \(raises.map(\.payload)),
-                          \(raises.map(\.evidenceKey))) WITH ORDINALITY AS x(f, s, fam, rule, sev, score, payload, key, n)
-             CROSS JOIN LATERAL queue_raise_alert(x.f, nullif(x.s, 0), x.fam, x.rule, x.sev, x.score::numeric,
-                                                  x.payload::jsonb, x.key, \(topic), coalesce(\(now)::timestamptz, now())) r
-             ORDER BY x.n
+              FROM queue_raise_alerts(
+                       \(raises.map(\.firmID)),
+                       array(SELECT nullif(u.s, 0) FROM unnest(\(raises.map { $0.substanceID ?? 0 })) WITH ORDINALITY u(s, n) ORDER BY u.n),
+                       \(raises.map(\.ruleFamily)), \(raises.map(\.rule)), \(raises.map(\.severity)), \(raises.map(\.score))::numeric[],
+                       \(raises.map(\.payload))::jsonb[], \(raises.map(\.evidenceKey)), \(topic), coalesce(\(now)::timestamptz, now())) r
+             ORDER BY r.ord
             """,
             logger: logger)
         return try rows.map { row in
