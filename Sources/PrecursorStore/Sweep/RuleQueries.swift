@@ -301,8 +301,9 @@ enum RuleQueries {
     }
 
     /// Reporting periods past due (period end + the firm's due days before the as-of date) with no report filed
-    /// by then (a report loaded by an admin import of historical reports counts as filed in time), for active firms from their first licence on, looking back `$2` months. Evaluated for every firm
-    /// in every sweep (it is driven by the calendar, not by new data).
+    /// by then (a report loaded by an admin import of historical reports counts as filed in time), for active firms from
+    /// their first licence on, looking back `$2` months. Evaluated for every firm in every sweep (it is driven by the
+    /// calendar, not by new data); the periods of the lookback are listed once per frequency, not once per firm.
     static func missing() -> String {
         wrap(
             """
@@ -315,27 +316,23 @@ enum RuleQueries {
                   JOIN (SELECT firm_id, min(valid_from) AS active_from FROM licence GROUP BY firm_id) a ON a.firm_id = f.id
                  WHERE f.status = 'active'
             ),
-            due AS (
-                SELECT DISTINCT f.id AS firm_id, f.frequency, f.due_days, f.active_from,
-                       date_trunc(CASE f.frequency WHEN 'monthly' THEN 'month' WHEN 'quarterly' THEN 'quarter' ELSE 'year' END, m)::date AS period_start
-                  FROM firms f
-                 CROSS JOIN generate_series(date_trunc('month', $1::date - make_interval(months => $2::float8::int)),
-                                            $1::date, interval '1 month') m
-            ),
-            bounds AS (
-                SELECT d.*, period_containing(d.period_start, d.frequency) AS period,
-                       (d.period_start + CASE d.frequency WHEN 'monthly' THEN interval '1 month'
+            periods AS (
+                SELECT p.frequency, p.period_start, period_containing(p.period_start, p.frequency) AS period,
+                       (p.period_start + CASE p.frequency WHEN 'monthly' THEN interval '1 month'
                                                           WHEN 'quarterly' THEN interval '3 months' ELSE interval '1 year' END)::date - 1 AS period_end
-                  FROM due d
-            ),
-            filed AS (
-                SELECT DISTINCT firm_id, period FROM self_report WHERE submitted_at < $1::date + 1 OR source = 'import'
+                  FROM (SELECT DISTINCT fr.frequency,
+                               date_trunc(CASE fr.frequency WHEN 'monthly' THEN 'month' WHEN 'quarterly' THEN 'quarter' ELSE 'year' END, m)::date AS period_start
+                          FROM (VALUES ('monthly'), ('quarterly'), ('annual')) fr(frequency)
+                         CROSS JOIN generate_series(date_trunc('month', $1::date - make_interval(months => $2::float8::int)),
+                                                    $1::date, interval '1 month') m) p
             ),
             missing AS MATERIALIZED (
-                SELECT b.firm_id, b.period, b.period_start, b.period_end, b.period_end + b.due_days AS due_on
-                  FROM bounds b
-                  LEFT JOIN filed x ON x.firm_id = b.firm_id AND x.period = b.period
-                 WHERE b.period_end + b.due_days < $1::date AND b.period_end >= b.active_from AND x.firm_id IS NULL
+                SELECT f.id AS firm_id, p.period, p.period_start, p.period_end, p.period_end + f.due_days AS due_on
+                  FROM firms f JOIN periods p ON p.frequency = f.frequency
+                 WHERE p.period_end + f.due_days < $1::date AND p.period_end >= f.active_from
+                   AND NOT EXISTS (SELECT 1 FROM self_report x
+                                    WHERE x.firm_id = f.id AND x.period = p.period
+                                      AND (x.submitted_at < $1::date + 1 OR x.source = 'import'))
             )
             SELECT 'missing_report' AS rule, 'missing' AS kind, m.firm_id, NULL::integer AS substance_id, m.period,
                    NULL::text AS direction, 0 AS observed, 1 AS expected, 0 AS threshold,
