@@ -11,6 +11,8 @@ import PostgresNIO
 public final class Database: Sendable {
     public let client: PostgresClient
     public let url: DatabaseURL
+    /// The pool's size: a sweep uses a second connection for part of its work when there is one.
+    public let maximumConnections: Int
     let logger: Logger
 
     /// `backgroundLogger` is the pool's own (the queries log to `logger`); nil uses `logger`.
@@ -19,6 +21,7 @@ public final class Database: Sendable {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(5)
         self.url = url
+        self.maximumConnections = maximumConnections
         self.logger = logger
         client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger ?? logger)
     }

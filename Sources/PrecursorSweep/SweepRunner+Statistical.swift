@@ -4,20 +4,20 @@ import PrecursorCore
 import PrecursorStore
 
 extension SweepRunner {
-    /// Makes the statistical rules' inputs ready: the baselines of the as-of date (computed by every full sweep; an
-    /// incremental sweep reuses the stored ones while they are valid, else computes them), then the as-of window of
-    /// the pairs the sweep reports. Returns the seconds of each step (`statistical_baselines`, `statistical_tables`).
+    /// Makes the statistical rules' inputs ready: the baselines of the as-of date (`reused`: the sweep that computed
+    /// the stored ones, still valid; else computed now, with `lines`, their part read from the lines alone), then the
+    /// as-of window of the pairs the sweep reports. Returns the seconds of each step (`statistical_baselines`,
+    /// `statistical_tables`).
     func prepareStatistical(
-        store: SweepStore, asOf: CivilDate, scoped: Bool, sweepID: Int64, watermark: Date, thresholds: RuleThresholds
+        store: SweepStore, asOf: CivilDate, scoped: Bool, sweepID: Int64, watermark: Date, thresholds: RuleThresholds,
+        reused: Int64?, lines: SweepStore.LineBaselines?
     ) async throws -> [String: Double] {
         let clock = ContinuousClock()
         let start = clock.now
-        let reused = scoped ? try await store.reusableBaselines(asOf: asOf) : nil
         if let reused {
             logger.debug("statistical baselines reused", metadata: ["sweep_id": "\(sweepID)", "computed_by": "\(reused)"])
-        } else {
-            try await store.buildBaselines(
-                asOf: asOf, sweepID: sweepID, watermark: watermark, splitBand: thresholds[.frequencySpike, "split_band"])
+        } else if let lines {
+            try await store.buildBaselines(asOf: asOf, sweepID: sweepID, watermark: watermark, lines: lines)
         }
         let tablesStart = clock.now
         try await store.buildStatisticalTables(
@@ -25,6 +25,17 @@ extension SweepRunner {
         return [
             "statistical_baselines": (tablesStart - start).seconds, "statistical_tables": (clock.now - tablesStart).seconds,
         ]
+    }
+
+    /// The baselines read from the lines alone, computed on a connection of their own on `snapshot` (this sweep's
+    /// transaction's); nil without a snapshot (the baselines are reused, or the pool has a single connection).
+    static func lineBaselines(
+        database: Database, snapshot: String?, asOf: CivilDate, splitBand: Double, logger: Logger
+    ) async throws -> SweepStore.LineBaselines? {
+        guard let snapshot else { return nil }
+        return try await database.client.withConnection { connection in
+            try await SweepStore.lineBaselines(on: connection, snapshot: snapshot, asOf: asOf, splitBand: splitBand, logger: logger)
+        }
     }
 
     /// The bind parameters of the statistical, data-quality and exploration rule queries after the as-of date, in

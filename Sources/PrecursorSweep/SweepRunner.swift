@@ -130,14 +130,30 @@ public struct SweepRunner: Sendable {
         }
         let scoped = scope == .incremental
         var timings: [String: Double] = [:]
+        // The statistical baselines: reused while valid (incremental sweeps), else computed, the part read from the
+        // lines alone on a second connection on this transaction's snapshot while this one builds the line months.
+        let reused = scoped ? try await store.reusableBaselines(asOf: request.asOf) : nil
+        let snapshot = reused == nil && database.maximumConnections > 1 ? try await store.exportSnapshot() : nil
+        async let sideLines = Self.lineBaselines(
+            database: database, snapshot: snapshot, asOf: request.asOf, splitBand: thresholds[.frequencySpike, "split_band"],
+            logger: logger)
         let lineMonthStart = clock.now
         try await store.refreshLineMonths(sweepID: sweepID, previous: since, asOf: request.asOf)
         timings["line_months"] = (clock.now - lineMonthStart).seconds
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
         timings["month_table"] = (clock.now - monthStart).seconds
+        let waitStart = clock.now
+        var lines = try await sideLines
+        timings["line_baselines_wait"] = (clock.now - waitStart).seconds
+        if reused == nil, lines == nil {
+            lines = try await SweepStore.lineBaselines(
+                on: store.connection, snapshot: nil, asOf: request.asOf, splitBand: thresholds[.frequencySpike, "split_band"],
+                logger: logger)
+        }
         let statistical = try await prepareStatistical(
-            store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds)
+            store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds,
+            reused: reused, lines: lines)
         timings.merge(statistical) { $1 }
         try await store.forgetVacated(before: watermark)
 

@@ -75,8 +75,8 @@ struct SweepWorld {
 
     /// Runs a sweep as of `asOf`.
     @discardableResult
-    func sweep(_ asOf: String, full: Bool = true) async throws -> SweepReport {
-        try await Database.with(url: url, logger: logger) { db in
+    func sweep(_ asOf: String, full: Bool = true, connections: Int = 4) async throws -> SweepReport {
+        try await Database.with(url: url, logger: logger, maximumConnections: connections) { db in
             let request = SweepRunner.Request(
                 kind: .manual, scope: full ? .full : .incremental, asOf: try CivilDate(iso: asOf), actor: .cliOperator)
             return try await SweepRunner(database: db, logger: logger).run(request)!
