@@ -157,6 +157,8 @@ extension IngestStatements {
         guard stored >= 0, stored <= newRows else { return [] }
         // The primary key too: maintained row by row it was a fifth of the COPY's time, built afresh from ids that
         // arrive in order it takes a fraction of a second. An index a foreign key depends on stays.
+        // The unique indexes come first: a key repeated in the file stops the load before the others are built (and
+        // before their builds set the table's page and row counts, which a rollback does not restore).
         let rows = try await connection.rows(
             """
             SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid)
@@ -164,7 +166,7 @@ extension IngestStatements {
               LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
              WHERE i.indrelid = 'declaration_line'::regclass
                AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
-             ORDER BY 1
+             ORDER BY i.indisunique DESC, 1
             """, logger: logger)
         return try rows.map { row in
             let (index, definition, constraint, constraintDefinition) = try row.decode((String, String, String?, String?).self)
