@@ -143,7 +143,8 @@ extension IngestStatements {
     /// fraction of maintaining them row by row (at a million lines into an empty table, 3 s against 12 s here). This
     /// needs the table's owner and holds its ACCESS EXCLUSIVE lock until the import commits, so readers of
     /// declaration_line wait for a bulk import; smaller files into a larger table keep their indexes. Returns the
-    /// indexes to drop and create around the INSERT (none when not a bulk load).
+    /// indexes to drop and create around the INSERT, unique ones first (none when not a bulk load; partial indexes and
+    /// those a foreign key depends on are never among them).
     func bulkIndexes(newRows: Int) async throws -> [IndexDefinition] {
         guard newRows >= bulkMinimumRows else { return [] }
         // The planner's row estimate (pages × density), without counting a large table.
