@@ -9,11 +9,13 @@
 -- written, so only the last page ranges match, plus any range an updated line moved into since the watermark (a
 -- correction, a citation resolved when its licence arrives). 32 pages a range (about 1,500 lines) keep such scattered
 -- updates cheap to recheck; if corrections ever touch lines all over the table between two sweeps, this is the index
--- to turn back into a B-tree.
+-- to turn back into a B-tree. Page ranges filled after the index was built are read whole until they are summarized:
+-- autosummarize asks autovacuum to summarize each range as soon as the next one starts (a bulk load builds the index
+-- afresh), instead of waiting for the table's next vacuum (after a fifth of its size in new lines).
 DROP INDEX declaration_line_declared_brin;
 DROP INDEX declaration_line_updated;
 CREATE INDEX declaration_line_changed_brin ON declaration_line USING brin (declared_on, updated_at)
-    WITH (pages_per_range = 32);
+    WITH (pages_per_range = 32, autosummarize = on);
 
 -- The licence index holds every line: a bulk load keeps partial indexes (they hold the exceptions, such as the
 -- citations of licences not loaded yet, and cost a predicate test per line) instead of reading the whole table again to
