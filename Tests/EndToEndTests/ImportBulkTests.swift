@@ -45,6 +45,37 @@ import Testing
         #expect(try await fixture.scalar("SELECT id::int FROM declaration_line WHERE declaration_no = 'B-3'") == 45)
     }
 
+    /// A bulk load keeps the partial index (the citations of licences not loaded yet) and writes its entries line by
+    /// line; every other index is dropped and built afresh. The kept index holds exactly the unresolved citations, and
+    /// the rebuilt BRIN index finds the lines by updated_at, as an incremental sweep asks for them.
+    @Test func aBulkLoadKeepsThePartialIndexWhichStillServesItsQuery() async throws {
+        let fixture = try await ImportFixture.make("bulkpartial")
+        try fixture.loadFirms()
+        let before = try await fixture.declarationIndexOIDs()
+        let rows = [
+            ImportFixture.declarationsHeader, Self.line("P-1", 1), Self.line("P-1", 2),
+            "P-2,1,2026-01-06,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LATER-1,",
+            "P-2,2,2026-01-06,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LATER-1,",
+            "P-3,1,2026-01-07,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LATER-2,",
+        ]
+        let (result, summary) = try load(fixture, try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n"))
+        #expect(result.stderr.contains("bulk=true"), "\(result.stderr)")
+        #expect(summary.rowsLoaded == 5 && summary.rowsRejected == 0)
+        let after = try await fixture.declarationIndexOIDs()
+        #expect(Set(after.keys) == Set(before.keys))
+        for (index, oid) in after {
+            #expect((oid == before[index]) == (index == "declaration_line_unresolved_licence"), "\(index)")
+        }
+        let unresolved = try await fixture.throughIndexes(
+            "SELECT declaration_no || '/' || line_no FROM declaration_line WHERE licence_id IS NULL AND licence_no = 'LATER-1' ORDER BY 1")
+        #expect(unresolved.plan.contains("declaration_line_unresolved_licence"), "\(unresolved.plan)")
+        #expect(unresolved.rows == [["P-2/1"], ["P-2/2"]])
+        let changed = try await fixture.throughIndexes(
+            "SELECT count(*)::text FROM declaration_line WHERE updated_at >= now() - interval '1 hour'")
+        #expect(changed.plan.contains("declaration_line_changed_brin"), "\(changed.plan)")
+        #expect(changed.rows == [["5"]])
+    }
+
     /// The repeated key (lines 2 and 4, different content) is found when the unique key is built again, after the
     /// direct load sent ids 10 to 13 for the four lines: it leaves the sequence alone. The staging path's INSERT then
     /// draws 10 to 12 before the unique key stops it at line 4, and its second INSERT gives the two good lines 13 and

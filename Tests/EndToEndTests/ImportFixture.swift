@@ -91,6 +91,30 @@ struct ImportFixture {
         try await strings("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'declaration_line' ORDER BY 1")
     }
 
+    /// Every index of declaration_line with its object id (a dropped and rebuilt index gets a new one).
+    func declarationIndexOIDs() async throws -> [String: String] {
+        let rows = try await strings(
+            "SELECT indexrelid::regclass::text, indexrelid::text FROM pg_index WHERE indrelid = 'declaration_line'::regclass")
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0[0], $0[1]) })
+    }
+
+    /// The plan of a query (EXPLAIN) and its rows, as strings, planned without sequential scans: whether an index can
+    /// serve the query, and what it returns through that index.
+    func throughIndexes(_ sql: String) async throws -> (plan: String, rows: [[String]]) {
+        try await Database.with(url: url, logger: Logger(label: "test")) { db in
+            try await db.transaction { connection in
+                let logger = Logger(label: "test")
+                try await connection.run("SET LOCAL enable_seqscan = off", logger: logger)
+                let plan = try await connection.rows(PostgresQuery(unsafeSQL: "EXPLAIN " + sql), logger: logger)
+                    .map { try $0.decode(String.self) }.joined(separator: "\n")
+                let rows = try await connection.rows(PostgresQuery(unsafeSQL: sql), logger: logger).map { row in
+                    try row.makeRandomAccess().map { try $0.decode(String?.self) ?? "" }
+                }
+                return (plan, rows)
+            }
+        }
+    }
+
     /// One integer from a query.
     func scalar(_ sql: String) async throws -> Int {
         try await Database.with(url: url, logger: Logger(label: "test")) { db in
