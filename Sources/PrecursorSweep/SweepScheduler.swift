@@ -15,12 +15,19 @@ public struct SweepScheduler: Service {
     let schedule: SweepSchedule
     let logger: Logger
     let now: @Sendable () -> Date
+    let ready: @Sendable () async throws -> Void
 
-    public init(database: Database, schedule: SweepSchedule, logger: Logger, now: @escaping @Sendable () -> Date = Date.init) {
+    /// `ready` returns once the schema is current (the daemon's migrations); the first sweep waits for it, and a
+    /// cancellation meanwhile (migrations failed, the daemon stops) ends the scheduler without sweeping.
+    public init(
+        database: Database, schedule: SweepSchedule, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        ready: @escaping @Sendable () async throws -> Void = {}
+    ) {
         self.runner = SweepRunner(database: database, logger: logger)
         self.schedule = schedule
         self.logger = logger
         self.now = now
+        self.ready = ready
     }
 
     public func run() async throws {
@@ -31,6 +38,11 @@ public struct SweepScheduler: Service {
                 "daily_at": "\(String(format: "%02d:%02d", schedule.dailyHour, schedule.dailyMinute))",
                 "time_zone": "\(schedule.timeZone.identifier)",
             ])
+        do {
+            try await cancelWhenGracefulShutdown { try await ready() }
+        } catch {
+            return
+        }
         var failures = 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

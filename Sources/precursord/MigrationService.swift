@@ -9,6 +9,8 @@ struct MigrationService: Service {
     let database: Database
     let migrator: Migrator
     let logger: Logger
+    /// Opened once the schema is current.
+    var gate: SchemaGate? = nil
 
     func run() async throws {
         var delay = Duration.milliseconds(250)
@@ -16,6 +18,7 @@ struct MigrationService: Service {
             do {
                 let applied = try await migrator.migrate(database)
                 logger.info("schema current", metadata: ["applied_now": "\(applied.count)"])
+                await gate?.open()
                 break
             } catch let error as StoreError {
                 switch error {

@@ -82,9 +82,10 @@ enum Precursord {
                         "precursord listening",
                         metadata: ["url": "http://\(configuration.http.host):\(port)", "http_port": "\(port)", "database": "\(url)"])
                 })
+            let schema = SchemaGate()
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: database.client),
-                .init(service: MigrationService(database: database, migrator: migrator, logger: logger)),
+                .init(service: MigrationService(database: database, migrator: migrator, logger: logger, gate: schema)),
                 .init(service: app),
             ]
             services.append(
@@ -93,7 +94,10 @@ enum Precursord {
                         database: database, interval: .seconds(configuration.queueMetricsSeconds), logger: Logger(label: "precursor.queue"))))
             if let schedule = configuration.sweepSchedule {
                 services.append(
-                    .init(service: SweepScheduler(database: database, schedule: schedule, logger: Logger(label: "precursor.sweep"))))
+                    .init(
+                        service: SweepScheduler(
+                            database: database, schedule: schedule, logger: Logger(label: "precursor.sweep"),
+                            ready: { try await schema.wait() })))
             }
             if let inbox = configuration.inbox {
                 services.append(
