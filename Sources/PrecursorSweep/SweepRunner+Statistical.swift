@@ -5,7 +5,8 @@ import PrecursorStore
 
 extension SweepRunner {
     /// Makes the statistical rules' inputs ready: the baselines of the as-of date (`reused`: the sweep that computed
-    /// the stored ones, still valid; else computed now, with `lines`, their part read from the lines alone), then the
+    /// the stored ones, still valid; else computed now, with `lines`, their part read from the lines alone on a second
+    /// connection, or here when there was none), then the
     /// as-of window of the pairs the sweep reports. Returns the seconds of each step (`statistical_baselines`,
     /// `statistical_tables`).
     func prepareStatistical(
@@ -16,8 +17,16 @@ extension SweepRunner {
         let start = clock.now
         if let reused {
             logger.debug("statistical baselines reused", metadata: ["sweep_id": "\(sweepID)", "computed_by": "\(reused)"])
-        } else if let lines {
-            try await store.buildBaselines(asOf: asOf, sweepID: sweepID, watermark: watermark, lines: lines)
+        } else {
+            let computed: SweepStore.LineBaselines
+            if let lines {
+                computed = lines
+            } else {
+                computed = try await SweepStore.lineBaselines(
+                    on: store.connection, snapshot: nil, asOf: asOf, splitBand: thresholds[.frequencySpike, "split_band"],
+                    logger: logger)
+            }
+            try await store.buildBaselines(asOf: asOf, sweepID: sweepID, watermark: watermark, lines: computed)
         }
         let tablesStart = clock.now
         try await store.buildStatisticalTables(

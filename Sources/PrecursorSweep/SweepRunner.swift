@@ -144,13 +144,8 @@ public struct SweepRunner: Sendable {
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
         timings["month_table"] = (clock.now - monthStart).seconds
         let waitStart = clock.now
-        var lines = try await sideLines
+        let lines = try await sideLines
         timings["line_baselines_wait"] = (clock.now - waitStart).seconds
-        if reused == nil, lines == nil {
-            lines = try await SweepStore.lineBaselines(
-                on: store.connection, snapshot: nil, asOf: request.asOf, splitBand: thresholds[.frequencySpike, "split_band"],
-                logger: logger)
-        }
         let statistical = try await prepareStatistical(
             store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds,
             reused: reused, lines: lines)
