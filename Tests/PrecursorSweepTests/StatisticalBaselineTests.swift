@@ -12,6 +12,10 @@ import Testing
 
     static let asOf = "2026-03-31"
 
+    /// A year of monthly imports before March 2026: firm A 1,000 kg a month, firm B 800 kg.
+    static let yearOfTwoFirms =
+        S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + S.history("B", W.firmB, from: "2025-03", count: 12, kg: 800)
+
     /// The sweep that computed the stored baselines of `asOf`, and when.
     static func baseline(_ world: SweepWorld) async throws -> [String] {
         try #require(
@@ -47,8 +51,7 @@ import Testing
     @Test func newLinesOfTheMonthReuseTheBaselinesAndFindWhatAFullSweepFinds() async throws {
         let (incremental, full, first, report) = try await Self.sweptTwice("baseline-reuse") { world in
             try await world.declarations(
-                S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + S.history("B", W.firmB, from: "2025-03", count: 12, kg: 800)
-                    + [S.line("Q1", "2026-03-02", W.firmA, kg: 900)])
+                Self.yearOfTwoFirms + [S.line("Q1", "2026-03-02", W.firmA, kg: 900)])
         } change: { world in
             try await world.declarations([
                 S.line("X1", "2026-03-12", W.firmA, kg: 12000), S.line("X2", "2026-03-13", W.firmB, kg: 800, office: "HAN_AIR", mode: "air"),
@@ -71,7 +74,7 @@ import Testing
     @Test func aSecondConnectionComputesTheSameLineBaselines() async throws {
         let world = try await W.make("baseline-side")
         try await world.declarations(
-            S.history("H", W.firmA, from: "2025-03", count: 12, kg: 1000) + S.history("B", W.firmB, from: "2025-03", count: 12, kg: 800)
+            Self.yearOfTwoFirms
                 + [S.line("Q1", "2026-03-02", W.firmA, kg: 900), S.line("X2", "2026-03-13", W.firmB, kg: 800, office: "HAN_AIR", mode: "air")])
         let tables = """
             SELECT 'frequency', firm_id::text, substance_id::text, shipments::text || '/' || split_shipments::text
