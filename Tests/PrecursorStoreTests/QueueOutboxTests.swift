@@ -108,6 +108,27 @@ import Testing
         }
     }
 
+    /// The single-alert SQL function (for callers outside Swift) raises through the batch one: a raise, then a
+    /// re-raise of the same open alert with a message of its own.
+    @Test func theSingleRaiseFunctionRaisesAndReRaises() async throws {
+        try await TestDatabase.withMigrated("outboxone") { db in
+            let firm = try await Self.firm(db)
+            let sql = """
+                SELECT alert_id, message_id, raise_count
+                  FROM queue_raise_alert(\(firm), NULL, 'volume', 'volume_spike', 'high', 4.2, '{"observed_kg": 420}', '2026-03')
+                """
+            let first = try await db.rows(PostgresQuery(unsafeSQL: sql))[0].decode((Int64, Int64, Int32).self)
+            let second = try await db.rows(PostgresQuery(unsafeSQL: sql))[0].decode((Int64, Int64, Int32).self)
+            #expect(first.2 == 1 && second.2 == 2)
+            #expect(first.0 == second.0)
+            #expect(first.1 != second.1)
+            let keys = try await db.rows("SELECT dedupe_key, topic, priority::int FROM queue_message ORDER BY id")
+                .map { try $0.decode((String, String, Int).self) }
+            #expect(keys.map(\.0) == ["alert:\(first.0):1", "alert:\(first.0):2"])
+            #expect(keys.allSatisfy { $0.1 == "alerts" && $0.2 == 1 })
+        }
+    }
+
     @Test func dataQualityAlertsGoToTheirOwnTopic() async throws {
         try await TestDatabase.withMigrated("outboxdq") { db in
             let firm = try await Self.firm(db)
