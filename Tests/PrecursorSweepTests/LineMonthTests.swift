@@ -86,4 +86,55 @@ import Testing
         #expect(kinds == ["near \(W.firmA) 2026-03", "over \(W.firmC) 2026-03"])
         #expect(try await Self.driftedAggregates(world).isEmpty)
     }
+
+    /// An incremental sweep reads its scope's lines once (`sweep_scope_line`: whole scoped months) and fetches what
+    /// they do not hold: a line dated after the as-of month (a stale month outside the scope) is aggregated from the
+    /// declaration lines, and the window's days in the month before the as-of month, which the scope does not cover for
+    /// the pair, are read from the lines as well.
+    @Test func anIncrementalSweepFetchesWhatItsScopeLinesDoNotHold() async throws {
+        let world = try await W.make("lmscope")
+        try await Self.base(world)
+        try await world.declarations([
+            SweepPolicyTests.line("A4", "2026-04-25", W.firmA, "ACETONE", kg: "20", licence: "GP-A"),
+            SweepPolicyTests.line("C4", "2026-05-01", W.firmC, "EPHEDRINE", kg: "5", licence: "GP-C"),
+        ])
+        let asOf = try CivilDate(iso: "2026-05-10")
+        try await world.sweep(asOf.description)
+        // New: A5 in May (scope: firm A's acetone in May), A6 in June (after the as-of date, outside the scope).
+        try await world.declarations([
+            SweepPolicyTests.line("A5", "2026-05-06", W.firmA, "ACETONE", kg: "30", licence: "GP-A"),
+            SweepPolicyTests.line("A6", "2026-06-15", W.firmA, "ACETONE", kg: "40", licence: "GP-A"),
+        ])
+
+        // The window (11 April to 10 May) of the scoped pair, as the incremental sweep builds it, against the lines.
+        let (window, expected) = try await Database.with(url: world.url, logger: world.logger) { db in
+            try await db.client.withConnection { connection in
+                let store = SweepStore(connection: connection, logger: world.logger)
+                try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: world.logger)
+                let previous = try #require(try await store.previousSuccessful())
+                _ = try await store.buildScope(since: previous, asOf: asOf)
+                try await store.refreshLineMonths(sweepID: previous.id, previous: previous, asOf: asOf)
+                try await store.buildStatisticalTables(asOf: asOf, scoped: true, historyComputed: false, newMonths: 6)
+                let window = try await connection.rows(
+                    "SELECT declaration_no FROM sweep_cur_line ORDER BY declaration_no", logger: world.logger
+                ).map { try $0.decode(String.self) }
+                let expected = try await connection.rows(
+                    """
+                    SELECT d.declaration_no FROM declaration_line d
+                     WHERE d.direction = 'import' AND d.declared_on BETWEEN DATE '2026-04-11' AND DATE '2026-05-10'
+                       AND (d.firm_id, d.substance_id) IN (SELECT firm_id, substance_id FROM sweep_scope)
+                     ORDER BY d.declaration_no
+                    """, logger: world.logger
+                ).map { try $0.decode(String.self) }
+                try await connection.run("ROLLBACK", logger: world.logger)
+                return (window, expected)
+            }
+        }
+        #expect(window == ["A4", "A5"])
+        #expect(window == expected)
+
+        let report = try await world.sweep(asOf.description, full: false)
+        #expect(report.scope == .incremental)
+        #expect(try await Self.driftedAggregates(world).isEmpty)
+    }
 }

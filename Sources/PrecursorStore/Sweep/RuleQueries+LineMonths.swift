@@ -39,9 +39,21 @@ extension RuleQueries {
          WHERE m.firm_id = s.firm_id AND m.substance_id = s.substance_id AND m.month = s.month
         """
 
-    /// The lines of the stale pair-months, as a FROM item aliased `d`.
+    /// The lines of the stale pair-months that the scope covers (a scoped pair-month or whole pair), as a FROM item
+    /// aliased `d`: read from the scope's lines (`sweep_scope_line`, which hold those months whole).
+    static let staleScopeLines = """
+        sweep_stale_month s JOIN sweep_scope_line d
+            ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
+           AND d.declared_on >= s.month AND d.declared_on < (s.month + interval '1 month')::date
+        """
+
+    /// The lines of the other stale pair-months (say, of lines dated after the as-of month), as a FROM item aliased
+    /// `d`: read from the declaration lines.
     static let staleLines = """
-        sweep_stale_month s JOIN declaration_line d
+        (SELECT s.* FROM sweep_stale_month s
+          WHERE NOT EXISTS (SELECT 1 FROM sweep_scope c WHERE c.firm_id = s.firm_id AND c.substance_id = s.substance_id
+                               AND (c.month IS NULL OR c.month = s.month))) s
+        JOIN declaration_line d
             ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
            AND d.declared_on >= s.month AND d.declared_on < (s.month + interval '1 month')::date
         """
@@ -68,18 +80,24 @@ extension RuleQueries {
 
     /// The month aggregates of the lines up to the as-of date, as a FROM item aliased `alias`: the months before the
     /// as-of month, and the as-of month itself (from its lines up to the as-of day where some are dated after it).
-    static func lineMonths(_ alias: String) -> String {
-        """
-        (SELECT m.firm_id, m.substance_id, m.month, m.direction, m.licence_id, m.kg, m.lines, m.shipments, m.first_date,
-                m.last_date, m.hot_route
-           FROM sweep_line_month m
-          WHERE m.month < \(lineMonthAsOf)
-             OR (m.month = \(lineMonthAsOf) AND NOT EXISTS (SELECT 1 FROM sweep_late_pair p
-                                                           WHERE p.firm_id = m.firm_id AND p.substance_id = m.substance_id))
-         UNION ALL
-         SELECT l.firm_id, l.substance_id, l.month, l.direction, l.licence_id, l.kg, l.lines, l.shipments, l.first_date,
-                l.last_date, l.hot_route
-           FROM sweep_late_month l) \(alias)
-        """
+    /// `scopeLicences`: only those citing a licence of `sweep_scope_licence` (joined inside, where the planner can
+    /// hash the few thousand licences against the aggregates, instead of semi-joining the whole union afterwards).
+    static func lineMonths(_ alias: String, scopeLicences: Bool = false) -> String {
+        let kept =
+            scopeLicences
+            ? "sweep_scope_licence sl JOIN sweep_line_month m ON m.licence_id = sl.licence_id" : "sweep_line_month m"
+        let late = scopeLicences ? "WHERE l.licence_id IN (SELECT licence_id FROM sweep_scope_licence)" : ""
+        return """
+            (SELECT m.firm_id, m.substance_id, m.month, m.direction, m.licence_id, m.kg, m.lines, m.shipments, m.first_date,
+                    m.last_date, m.hot_route
+               FROM \(kept)
+              WHERE m.month < \(lineMonthAsOf)
+                 OR (m.month = \(lineMonthAsOf) AND NOT EXISTS (SELECT 1 FROM sweep_late_pair p
+                                                               WHERE p.firm_id = m.firm_id AND p.substance_id = m.substance_id))
+             UNION ALL
+             SELECT l.firm_id, l.substance_id, l.month, l.direction, l.licence_id, l.kg, l.lines, l.shipments, l.first_date,
+                    l.last_date, l.hot_route
+               FROM sweep_late_month l \(late)) \(alias)
+            """
     }
 }

@@ -3,7 +3,7 @@ import PrecursorCore
 /// The current part of the statistical rules' inputs, built in every sweep for the pairs it reports (every pair in a
 /// full sweep, the pairs of `sweep_scope` in an incremental one) on top of the stored baselines of the as-of date
 /// (`RuleQueries+Baselines`): the import lines of the window (from the first day of frequency_spike's window to the
-/// as-of date; when scoped, the planner picks the (firm, substance, day) index or a scan), and the temporary tables
+/// as-of date; when scoped, mostly from the scope's lines), and the temporary tables
 /// the rules read.
 extension RuleQueries {
     /// The pairs whose every month peer_outlier reads: a first import at most `$2` (its `new_months`) months before the
@@ -16,6 +16,29 @@ extension RuleQueries {
     /// The (firm, substance) pairs an incremental sweep reports.
     static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
 
+    /// The lines of the scoped pairs that may fall in the window, as a FROM item: the scope's lines
+    /// (`sweep_scope_line`), and the lines of each window month (one, or two when the window starts in the month
+    /// before) that the scope does not cover for the pair (a pair scoped for one month only), from the declaration
+    /// lines.
+    static let scopedWindowLines = """
+        (SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id,
+                d.kg_pure, d.quantity, d.unit, d.value_usd, d.transport_mode, d.country
+           FROM sweep_scope_line d
+         UNION ALL
+         (WITH uncovered AS MATERIALIZED (
+              SELECT p.firm_id, p.substance_id, k.month
+                FROM (SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL) p
+               CROSS JOIN (SELECT \(windowStart) - extract(day FROM \(windowStart))::int + 1 AS month
+                           UNION SELECT \(asOfMonth)) k
+               WHERE NOT EXISTS (SELECT 1 FROM sweep_scope c WHERE c.firm_id = p.firm_id AND c.substance_id = p.substance_id
+                                    AND (c.month IS NULL OR c.month = k.month)))
+          SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id,
+                 d.kg_pure, d.quantity, d.unit, d.value_usd, d.transport_mode, d.country
+            FROM uncovered u
+            JOIN declaration_line d ON d.firm_id = u.firm_id AND d.substance_id = u.substance_id
+                                   AND d.declared_on >= u.month AND d.declared_on < (u.month + interval '1 month')::date))
+        """
+
     /// The statements, in order: `sweep_cur_line` (the window's import lines with their office), `sweep_stat_month`
     /// (import kg and shipments by pair and month, from the kept line months: the as-of month and the month before it,
     /// which volume_spike compares with their stored baselines, and every month of the pairs whose first import was
@@ -24,7 +47,6 @@ extension RuleQueries {
     /// `sweep_season` (the stored seasonal index) and `sweep_importers` (per substance, the firms that imported it in
     /// the 25 months: those stored with the baselines and those of lines written since).
     static func statisticalTables(scoped: Bool, historyComputed: Bool) -> [String] {
-        let lines = scoped ? "AND (d.firm_id, d.substance_id) IN (\(scopedPairs))" : ""
         let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
         // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
         // kept line months hold the months the baselines were computed from.
@@ -39,8 +61,8 @@ extension RuleQueries {
             SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.kg_pure, d.quantity, d.unit,
                    d.value_usd, d.transport_mode, d.country, o.code AS office, o.kind AS office_kind, o.neighbour_country,
                    o.hot_route
-              FROM declaration_line d JOIN customs_office o ON o.id = d.customs_office_id
-             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date \(lines)
+              FROM \(scoped ? scopedWindowLines : "declaration_line") d JOIN customs_office o ON o.id = d.customs_office_id
+             WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date
             """,
             """
             CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS

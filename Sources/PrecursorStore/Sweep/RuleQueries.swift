@@ -11,21 +11,34 @@ enum RuleQueries {
         scoped ? "AND (\(firm), \(substance)) IN (SELECT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL)" : ""
     }
 
+    /// The columns of declaration lines the line rules, the line months and the window's lines read.
+    static let lineColumns = """
+        d.id, d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id,
+        d.transport_mode, d.country, d.quantity, d.unit, d.kg_pure, d.value_usd, d.licence_no, d.licence_id
+        """
+
+    /// The lines of an incremental sweep's scope (`sweep_scope_line`): every line of each scoped pair-month (whole
+    /// months, also past the as-of day) or whole pair, found through the (firm, substance, day) index once. The line
+    /// rules, the kept line months and the window's lines read them instead of each finding them again: at 5,000
+    /// firms each such pass over the 41,500 lines of 6,000 pair-months cost 0.1–0.2 s.
+    static let scopeLines = """
+        CREATE TEMP TABLE sweep_scope_line ON COMMIT DROP AS
+        SELECT \(lineColumns)
+          FROM sweep_scope s JOIN declaration_line d
+            ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
+           AND d.declared_on >= coalesce(s.month, '-infinity'::date)
+           AND d.declared_on < coalesce((s.month + interval '1 month')::date, 'infinity'::date)
+        """
+
     /// The declaration lines a line rule examines, as a FROM item aliased `d`: all of them, or in an incremental
-    /// sweep the lines of each scoped pair-month (or whole pair), found through the (firm, substance, day) index.
+    /// sweep the lines of the scope (`sweep_scope_line`; callers still bound them by the as-of date).
     static func lines(_ scoped: Bool) -> String {
-        guard scoped else { return "declaration_line d" }
-        return """
-            sweep_scope s JOIN declaration_line d
-                ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
-               AND d.declared_on >= coalesce(s.month, '-infinity'::date)
-               AND d.declared_on < coalesce((s.month + interval '1 month')::date, 'infinity'::date)
-            """
+        scoped ? "sweep_scope_line d" : "declaration_line d"
     }
 
     /// The lines citing a licence grouped by licence, firm, substance and direction with their first and last day:
     /// in a full sweep from the month aggregates (`lineMonths(_:)`), in an incremental one from the lines of the
-    /// scoped pair-months (a few thousand index ranges cost less than reading every aggregate).
+    /// scope (`sweep_scope_line`).
     static func licenceGroups(_ scoped: Bool) -> String {
         let from = scoped ? "\(lines(true)) WHERE d.declared_on <= $1::date AND" : "\(lineMonths("d")) WHERE"
         let days =
@@ -106,12 +119,12 @@ enum RuleQueries {
                     OR c.licence_id IS NULL OR l.activity <> g.direction OR l.shipments_allowed IS NOT NULL
             ),
             lines AS (
-                SELECT d.* FROM suspect s
+                SELECT \(lineColumns) FROM suspect s
                   JOIN declaration_line d ON d.licence_id = s.licence_id AND d.firm_id = s.firm_id
                                          AND d.substance_id = s.substance_id AND d.direction = s.direction
                  WHERE d.declared_on <= $1::date
                 UNION ALL
-                SELECT d.* FROM \(lines(scoped))
+                SELECT \(lineColumns) FROM \(lines(scoped))
                  WHERE d.licence_id IS NULL AND d.licence_no IS NOT NULL AND d.declared_on <= $1::date
             ),
             shipment AS (
@@ -162,9 +175,8 @@ enum RuleQueries {
             WITH drawn AS (
                 SELECT d.licence_id, d.firm_id, d.substance_id, sum(d.kg) AS drawn_kg, sum(d.lines) AS records,
                        min(d.first_date) AS first_date, max(d.last_date) AS last_date, bool_or(d.hot_route) AS hot_route
-                  FROM \(lineMonths("d"))
+                  FROM \(lineMonths("d", scopeLicences: scoped))
                  WHERE d.licence_id IS NOT NULL
-                   \(scoped ? "AND d.licence_id IN (SELECT licence_id FROM sweep_scope_licence)" : "")
                  GROUP BY d.licence_id, d.firm_id, d.substance_id
             ),
             granted AS (
@@ -304,6 +316,9 @@ enum RuleQueries {
     /// by then (a report loaded by an admin import of historical reports counts as filed in time), for active firms from
     /// their first licence on, looking back `$2` months. Evaluated for every firm in every sweep (it is driven by the
     /// calendar, not by new data); the periods of the lookback are listed once per frequency, not once per firm.
+    /// Periods are materialized and the filed ones hashed once (`NOT IN` over two NOT NULL columns): probing the
+    /// reports of each firm-period with the period's name computed in the join took 0.15–0.25 s at 5,000 firms,
+    /// this 0.05 s.
     static func missing() -> String {
         wrap(
             """
@@ -316,7 +331,7 @@ enum RuleQueries {
                   JOIN (SELECT firm_id, min(valid_from) AS active_from FROM licence GROUP BY firm_id) a ON a.firm_id = f.id
                  WHERE f.status = 'active'
             ),
-            periods AS (
+            periods AS MATERIALIZED (
                 SELECT p.frequency, p.period_start, period_containing(p.period_start, p.frequency) AS period,
                        (p.period_start + CASE p.frequency WHEN 'monthly' THEN interval '1 month'
                                                           WHEN 'quarterly' THEN interval '3 months' ELSE interval '1 year' END)::date - 1 AS period_end
@@ -330,9 +345,8 @@ enum RuleQueries {
                 SELECT f.id AS firm_id, p.period, p.period_start, p.period_end, p.period_end + f.due_days AS due_on
                   FROM firms f JOIN periods p ON p.frequency = f.frequency
                  WHERE p.period_end + f.due_days < $1::date AND p.period_end >= f.active_from
-                   AND NOT EXISTS (SELECT 1 FROM self_report x
-                                    WHERE x.firm_id = f.id AND x.period = p.period
-                                      AND (x.submitted_at < $1::date + 1 OR x.source = 'import'))
+                   AND (f.id, p.period) NOT IN (SELECT x.firm_id, x.period FROM self_report x
+                                                 WHERE x.submitted_at < $1::date + 1 OR x.source = 'import')
             )
             SELECT 'missing_report' AS rule, 'missing' AS kind, m.firm_id, NULL::integer AS substance_id, m.period,
                    NULL::text AS direction, 0 AS observed, 1 AS expected, 0 AS threshold,

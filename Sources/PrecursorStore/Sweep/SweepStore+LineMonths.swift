@@ -4,8 +4,9 @@ import PrecursorCore
 
 extension SweepStore {
     /// Brings the month aggregates of declaration lines (`sweep_line_month`) to this sweep's snapshot and prepares
-    /// reading them as of `asOf` (`RuleQueries.lineMonths`). With `previous` (an incremental sweep) and aggregates
-    /// written by that sweep, only the pair-months changed since its watermark are aggregated again; otherwise (a full
+    /// reading them as of `asOf` (`RuleQueries.lineMonths`). With `previous` (an incremental sweep, after `buildScope`)
+    /// and aggregates written by that sweep, only the pair-months changed since its watermark are aggregated again,
+    /// from the scope's lines where it covers them; otherwise (a full
     /// sweep, or aggregates missing, forgotten or written by another sweep) every line is. Returns the pair-months
     /// aggregated again, nil when every line was.
     @discardableResult
@@ -19,8 +20,9 @@ extension SweepStore {
             try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.staleLineMonths, binds: binds), logger: logger)
             try await connection.run("ANALYZE sweep_stale_month", logger: logger)
             try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.dropStaleLineMonths), logger: logger)
-            try await connection.run(
-                PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: RuleQueries.staleLines)), logger: logger)
+            for lines in [RuleQueries.staleScopeLines, RuleQueries.staleLines] {
+                try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: lines)), logger: logger)
+            }
             let rows = try await connection.rows("SELECT count(*)::int FROM sweep_stale_month", logger: logger)
             stale = try rows[0].decode(Int.self)
             try await connection.run("DROP TABLE sweep_stale_month", logger: logger)

@@ -99,7 +99,8 @@ public struct SweepStore: Sendable {
     /// substance, NULL): the whole pair (its licences or firm changed, or its lines cite a licence with a shipment
     /// count); (firm, NULL, month): a month of the firm whose reports changed or fell due (and the month after a
     /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed
-    /// (cited by a changed line, or by a line before it changed or was deleted).
+    /// (cited by a changed line, or by a line before it changed or was deleted). `sweep_scope_line` holds the lines
+    /// of the scope (`RuleQueries.scopeLines`), read once for the rules and the line months.
     public func buildScope(since previous: PreviousSweep, asOf: CivilDate) async throws -> Int {
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer, month date) ON COMMIT DROP",
@@ -158,6 +159,10 @@ public struct SweepStore: Sendable {
             """, logger: logger)
         try await connection.run("ANALYZE sweep_scope", logger: logger)
         try await connection.run("ANALYZE sweep_scope_licence", logger: logger)
+        try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines), logger: logger)
+        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
+        try await connection.run("ANALYZE sweep_scope_line", logger: logger)
+        try await connection.run("RESET default_statistics_target", logger: logger)
         let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
         return try rows[0].decode(Int.self)
     }
