@@ -20,9 +20,8 @@ extension RuleQueries {
                        sum(c.kg_pure)::float8 AS kg, bool_or(c.hot_route) AS hot_route,
                        min(c.declaration_no || '/' || c.line_no) AS ref
                   FROM sweep_cur_line c
-                 WHERE NOT EXISTS (SELECT 1 FROM sweep_baseline_straddle p
-                                    WHERE p.as_of = $1::date AND p.firm_id = c.firm_id AND p.substance_id = c.substance_id
-                                      AND p.declaration_no = c.declaration_no)
+                 WHERE (c.firm_id, c.substance_id, c.declaration_no) NOT IN (
+                           SELECT p.firm_id, p.substance_id, p.declaration_no FROM sweep_baseline_straddle p WHERE p.as_of = $1::date)
                  GROUP BY c.firm_id, c.substance_id, c.declaration_no
             ),
             banded AS MATERIALIZED (
@@ -30,8 +29,9 @@ extension RuleQueries {
                        coalesce(s.kg >= $4::float8 * rc.value::float8 AND s.kg < rc.value::float8, false) AS in_band,
                        s.declared_on >= \(windowStart) AS in_window
                   FROM shipment s
-                  JOIN substance su ON su.id = s.substance_id
-                  LEFT JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code
+                  LEFT JOIN (SELECT su.id, rc.value FROM substance su
+                               JOIN rule_config rc ON rc.rule = 'frequency_spike' AND rc.key = 'control_kg:' || su.code) rc
+                         ON rc.id = s.substance_id
             ),
             run AS (
                 SELECT DISTINCT ON (r.firm_id, r.substance_id) r.firm_id, r.substance_id, r.start_on, r.end_on, r.n
