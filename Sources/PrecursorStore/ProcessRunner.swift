@@ -10,6 +10,12 @@ import Foundation
 ///
 /// Foundation's `Process.waitUntilExit` can miss a child's exit on Linux and wait forever (the child stays a zombie);
 /// the launcher, the CLI tests and the daemon tests need a wait that cannot hang, so they use this instead.
+///
+/// Starting a child is serialised across the process (`spawnLock`): the child's ends of a pipe are inheritable from
+/// `pipe()` until they are closed after `posix_spawn`, and a child spawned by another thread in that moment kept a
+/// copy of them. When that other child lived long (a test's `precursord`, the test cluster's postmaster), reading
+/// this child's output to its end waited for it, blocking one thread of the test run's cooperative pool (two on a
+/// two-core machine); with both blocked, every test in flight stops with its connections idle.
 public final class ChildProcess: @unchecked Sendable {
     /// The child's process id.
     public let pid: pid_t
@@ -33,6 +39,8 @@ public final class ChildProcess: @unchecked Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         stdin stdinMode: Stream = .null, stdout stdoutMode: Stream = .pipe, stderr stderrMode: Stream = .pipe
     ) throws {
+        ChildProcess.spawnLock.lock()
+        defer { ChildProcess.spawnLock.unlock() }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -73,6 +81,9 @@ public final class ChildProcess: @unchecked Sendable {
         stdout = parentEnds[1].map { FileHandle(fileDescriptor: $0, closeOnDealloc: true) }
         stderr = parentEnds[2].map { FileHandle(fileDescriptor: $0, closeOnDealloc: true) }
     }
+
+    /// Held from a child's first `pipe()` until its own ends are closed, so that no other child inherits them.
+    private static let spawnLock = NSLock()
 
     /// Blocks until the child exits; returns its exit status (128 + signal when a signal ended it).
     public func wait() -> Int32 {
