@@ -58,7 +58,10 @@ public final class ChildProcess: @unchecked Sendable {
                 var ends: [Int32] = [0, 0]
                 guard pipe(&ends) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
                 let (childEnd, parentEnd) = fd == 0 ? (ends[0], ends[1]) : (ends[1], ends[0])
+                // Both ends close on exec: the child gets its end as `fd` through dup2 (which clears the flag), and a
+                // process spawned meanwhile by other code (not through this lock) inherits neither.
                 _ = fcntl(parentEnd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(childEnd, F_SETFD, FD_CLOEXEC)
                 posix_spawn_file_actions_adddup2(&actions, childEnd, fd)
                 posix_spawn_file_actions_addclose(&actions, childEnd)
                 parentEnds[Int(fd)] = parentEnd
