@@ -178,44 +178,45 @@ import Testing
         let world = try await SmallWorld.make("apicli")
         let daemon = try await world.startDaemon()
         let analyst = ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.analystToken]
-        let list = try runCommand(["alerts", "list", "--format", "csv"], environment: analyst)
+        let list = try await runCommand(["alerts", "list", "--format", "csv"], environment: analyst)
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.hasPrefix("id,firm,substance,rule,severity,score,state,last_raised"))
         #expect(list.stdout.contains(SmallWorld.firmA))
-        let close = try runCommand(
+        let close = try await runCommand(
             ["alerts", "close", "\(world.alertA)", "--disposition", "confirmed", "--note", "Đã xác minh"], environment: analyst)
         #expect(close.status == 0, "\(close.stderr)")
         #expect(close.stdout.contains("closed"))
 
-        let me = try runCommand(
+        let me = try await runCommand(
             ["me", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
         #expect(me.status == 0, "\(me.stderr)")
         #expect(me.stdout.contains("12/GP-HC,import,2026-01-01,2026-06-30,active,EPHEDRINE,1000,250,750"))
-        let denied = try runCommand(["alerts", "list"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
+        let denied = try await runCommand(
+            ["alerts", "list"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
         #expect(denied.status == 4)
-        let noDaemon = try runCommand(["me"], environment: ["PRECURSOR_URL": "http://127.0.0.1:1", "PRECURSOR_TOKEN": world.analystToken])
+        let noDaemon = try await runCommand(["me"], environment: ["PRECURSOR_URL": "http://127.0.0.1:1", "PRECURSOR_TOKEN": world.analystToken])
         #expect(noDaemon.status == 3)
 
         // The rest of the review workflow and the dossier, as an analyst types them.
         let b = "\(world.alertB)"
-        let ack = try runCommand(["alerts", "ack", b], environment: analyst)
+        let ack = try await runCommand(["alerts", "ack", b], environment: analyst)
         #expect(ack.stdout.contains("alert \(b): acknowledged"), "\(ack.stderr)")
-        let assign = try runCommand(["alerts", "assign", b, "--to", "Lê Thu Hà"], environment: analyst)
+        let assign = try await runCommand(["alerts", "assign", b, "--to", "Lê Thu Hà"], environment: analyst)
         #expect(assign.stdout.contains("assigned to Lê Thu Hà"), "\(assign.stderr)")
-        let escalate = try runCommand(["alerts", "escalate", b], environment: analyst)
+        let escalate = try await runCommand(["alerts", "escalate", b], environment: analyst)
         #expect(escalate.stdout.contains("escalated"))
-        let show = try runCommand(["alerts", "show", b], environment: analyst)
+        let show = try await runCommand(["alerts", "show", b], environment: analyst)
         #expect(show.status == 0)
         #expect(show.stdout.contains("\"assign\""))
-        let firms = try runCommand(["firms", "list", "--flagged", "--format", "csv"], environment: analyst)
+        let firms = try await runCommand(["firms", "list", "--flagged", "--format", "csv"], environment: analyst)
         // Firm A's only alert was closed above, so only firm B is still flagged.
         #expect(firms.stdout.split(separator: "\n").count == 2, "\(firms.stdout)")
         #expect(firms.stdout.contains(SmallWorld.firmB) && !firms.stdout.contains(SmallWorld.firmA))
-        let dossier = try runCommand(["firms", "show", SmallWorld.firmA], environment: analyst)
+        let dossier = try await runCommand(["firms", "show", SmallWorld.firmA], environment: analyst)
         #expect(dossier.status == 0, "\(dossier.stderr)")
         #expect(dossier.stdout.contains("12/GP-HC"))
         #expect(dossier.stdout.contains("2026-03"))
-        let due = try runCommand(
+        let due = try await runCommand(
             ["report", "due", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken])
         #expect(due.status == 0, "\(due.stderr)")
         #expect(due.stdout.hasPrefix("period,due_on,status,versions"))
@@ -226,21 +227,21 @@ import Testing
     @Test func adminTokenAndAuditCommands() async throws {
         let world = try await SmallWorld.make("apitokencli")
         let env = ["DATABASE_URL": world.url.uri]
-        let issued = try runCommand(
+        let issued = try await runCommand(
             ["admin", "token", "issue", "--role", "analyst", "--name", "Trần Thị Bình", "--format", "json"], environment: env)
         #expect(issued.status == 0, "\(issued.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(issued.stdout.utf8)) as? [String: Any]
         let id = try #require((object?["token"] as? [String: Any])?["id"] as? Int)
-        let list = try runCommand(["admin", "token", "list", "--format", "csv"], environment: env)
+        let list = try await runCommand(["admin", "token", "list", "--format", "csv"], environment: env)
         #expect(list.stdout.contains("Trần Thị Bình"))
         #expect(!list.stdout.contains(object?["secret"] as? String ?? "-"))
-        #expect(try runCommand(["admin", "token", "revoke", "\(id)"], environment: env).status == 0)
-        #expect(try runCommand(["admin", "token", "revoke", "\(id)"], environment: env).status == 1)
-        let noFirm = try runCommand(["admin", "token", "issue", "--role", "enterprise", "--name", "x"], environment: env)
+        #expect(try await runCommand(["admin", "token", "revoke", "\(id)"], environment: env).status == 0)
+        #expect(try await runCommand(["admin", "token", "revoke", "\(id)"], environment: env).status == 1)
+        let noFirm = try await runCommand(["admin", "token", "issue", "--role", "enterprise", "--name", "x"], environment: env)
         #expect(noFirm.status == 2)
         #expect(noFirm.stderr.contains("--firm"))
 
-        let intact = try runCommand(["admin", "audit", "verify"], environment: env)
+        let intact = try await runCommand(["admin", "audit", "verify"], environment: env)
         #expect(intact.status == 0, "\(intact.stderr)")
         #expect(intact.stdout.contains("intact"))
         let victim = try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
@@ -252,7 +253,7 @@ import Testing
                 return try rows[0].decode(Int64.self)
             }
         }
-        let broken = try runCommand(["admin", "audit", "verify"], environment: env)
+        let broken = try await runCommand(["admin", "audit", "verify"], environment: env)
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("row \(victim)"))
     }

@@ -8,14 +8,14 @@ import Testing
     @Test func migrateTwiceAppliesNothingTheSecondTime() async throws {
         let url = try await TestDatabase.empty("climigrate")
         let env = ["DATABASE_URL": url.uri]
-        let first = try runCommand(["admin", "db", "migrate"], environment: env)
+        let first = try await runCommand(["admin", "db", "migrate"], environment: env)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("applied 0001_reference.sql"))
-        let second = try runCommand(["admin", "db", "migrate"], environment: env)
+        let second = try await runCommand(["admin", "db", "migrate"], environment: env)
         #expect(second.status == 0)
         #expect(second.stdout.contains("nothing to apply"))
         #expect(!second.stdout.contains("applied 0"))
-        let status = try runCommand(["admin", "db", "status", "--format", "json"], environment: env)
+        let status = try await runCommand(["admin", "db", "status", "--format", "json"], environment: env)
         #expect(status.status == 0)
         #expect(status.stdout.contains("\"pending\":[]"))
     }
@@ -28,21 +28,21 @@ import Testing
         let file = copy + "/0002_registry.sql"
         try (try String(contentsOfFile: file, encoding: .utf8) + "\nCREATE INDEX sneaky ON firm (name);\n").write(
             toFile: file, atomically: true, encoding: .utf8)
-        let result = try runCommand(["admin", "db", "migrate"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
+        let result = try await runCommand(["admin", "db", "migrate"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
         #expect(result.status == 1)
         #expect(result.stderr.contains("0002_registry.sql"))
         #expect(result.stderr.contains("edited"))
-        let status = try runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
+        let status = try await runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": url.uri, "PRECURSOR_SQL_DIR": copy])
         #expect(status.status == 1)
         #expect(status.stdout.contains("0002_registry.sql  (EDITED since applied)"))
     }
 
     @Test func seedTwiceChangesNothingTheSecondTime() async throws {
         let url = try await TestDatabase.migrated("cliseed")
-        let first = try runCommand(["admin", "db", "seed"], environment: ["DATABASE_URL": url.uri])
+        let first = try await runCommand(["admin", "db", "seed"], environment: ["DATABASE_URL": url.uri])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("row(s) changed"))
-        let second = try runCommand(["admin", "db", "seed", "--format", "json"], environment: ["DATABASE_URL": url.uri])
+        let second = try await runCommand(["admin", "db", "seed", "--format", "json"], environment: ["DATABASE_URL": url.uri])
         #expect(second.status == 0)
         let counts = try JSONDecoder().decode([String: [String: Int]].self, from: Data(second.stdout.utf8))
         #expect(counts["substance"]?["unchanged"] ?? 0 >= 60)
@@ -54,28 +54,28 @@ import Testing
     @Test func aSuccessfulCommandWritesNothingToStandardError() async throws {
         let url = try await TestDatabase.migrated("clistderr")
         for _ in 0..<30 {
-            let result = try runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": url.uri])
+            let result = try await runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": url.uri])
             #expect(result.status == 0)
             #expect(result.stderr.isEmpty, "\(result.stderr)")
             if !result.stderr.isEmpty { break }
         }
     }
 
-    @Test func anUnreachableDatabaseExitsWithCodeThree() throws {
-        let result = try runCommand(
+    @Test func anUnreachableDatabaseExitsWithCodeThree() async throws {
+        let result = try await runCommand(
             ["admin", "db", "status"], environment: ["DATABASE_URL": "postgres:///nowhere?host=/tmp/no-such-precursor-socket&user=postgres"])
         #expect(result.status == 3)
         #expect(result.stderr.contains("cannot reach the database"))
     }
 
-    @Test func aBadDatabaseURLIsAUsageError() throws {
-        let result = try runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": "mysql://localhost/x"])
+    @Test func aBadDatabaseURLIsAUsageError() async throws {
+        let result = try await runCommand(["admin", "db", "status"], environment: ["DATABASE_URL": "mysql://localhost/x"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("DATABASE_URL"))
     }
 
-    @Test func helpDocumentsTheExitCodes() throws {
-        let result = try runCommand(["--help"])
+    @Test func helpDocumentsTheExitCodes() async throws {
+        let result = try await runCommand(["--help"])
         #expect(result.status == 0)
         for code in ["0  success", "2  usage", "3  cannot reach", "4  not authorised"] {
             #expect(result.stdout.contains(code), "\(code)")

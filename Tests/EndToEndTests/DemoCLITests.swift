@@ -8,13 +8,13 @@ import Testing
     @Test func aGeneratedWorldImportsWithoutARejectAndItsTruthPointsAtRealFirms() async throws {
         let fixture = try await ImportFixture.make("demoworld")
         let out = fixture.folder + "/world"
-        let generated = try runCommand([
+        let generated = try await runCommand([
             "admin", "demo", "generate", "--firms", "40", "--months", "14", "--seed", "7", "--out", out, "--end", "2026-06",
         ])
         #expect(generated.status == 0, "\(generated.stderr)")
         #expect(generated.stdout.contains("declarations.csv"), "\(generated.stdout)")
         for kind in ["firms", "facilities", "licences", "declarations", "reports"] {
-            let (result, summary) = try fixture.importJSON(kind, out + "/\(kind).csv")
+            let (result, summary) = try await fixture.importJSON(kind, out + "/\(kind).csv")
             #expect(result.status == 0, "\(kind): \(result.stderr)")
             #expect(summary.rowsRejected == 0 && summary.rowsLoaded == summary.rowsRead && summary.rowsRead > 0, "\(kind): \(result.stdout)")
         }
@@ -30,10 +30,10 @@ import Testing
         #expect(try await fixture.scalar("SELECT count(DISTINCT (firm_id, period))::int FROM self_report") == filings)
     }
 
-    @Test func theSameSeedWritesTheSameFiles() throws {
+    @Test func theSameSeedWritesTheSameFiles() async throws {
         let folder = NSTemporaryDirectory() + "precursor-demo-\(UUID().uuidString.prefix(8))"
         for name in ["a", "b"] {
-            let result = try runCommand([
+            let result = try await runCommand([
                 "admin", "demo", "generate", "--firms", "25", "--months", "8", "--seed", "99", "--out", folder + "/" + name, "--end", "2026-03",
             ])
             #expect(result.status == 0, "\(result.stderr)")
@@ -45,15 +45,17 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "\(folder)/a/firms.csv.part"))
     }
 
-    @Test func helpExplainsTheFilesTheScenariosAndTheReportingFrequency() throws {
-        let help = try runCommand(["admin", "demo", "generate", "--help"])
+    @Test func helpExplainsTheFilesTheScenariosAndTheReportingFrequency() async throws {
+        let help = try await runCommand(["admin", "demo", "generate", "--help"])
         #expect(help.status == 0)
         for text in [
             "--firms", "--months", "--seed", "--out", "--end", "truth.csv", "filings.csv", "QUARTERLY", "monthly", "split_shipments", "late_report",
         ] {
             #expect(help.stdout.contains(text), "help lacks \(text):\n\(help.stdout)")
         }
-        let bad = try runCommand(["admin", "demo", "generate", "--firms", "5", "--months", "3", "--seed", "1", "--out", "/tmp/x", "--end", "2026-13"])
+        let bad = try await runCommand([
+            "admin", "demo", "generate", "--firms", "5", "--months", "3", "--seed", "1", "--out", "/tmp/x", "--end", "2026-13",
+        ])
         #expect(bad.status != 0 && bad.stderr.contains("--end 2026-13"), "\(bad.stderr)")
     }
 }

@@ -11,8 +11,8 @@ import Testing
         "\(number),\(lineNo),2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,\(quantity),KGM,,,"
     }
 
-    func load(_ fixture: ImportFixture, _ path: String) throws -> (CommandResult, ImportFixture.Summary) {
-        let result = try runCommand(
+    func load(_ fixture: ImportFixture, _ path: String) async throws -> (CommandResult, ImportFixture.Summary) {
+        let result = try await runCommand(
             ["admin", "import", "declarations", path, "--format", "json"],
             environment: ["DATABASE_URL": fixture.url.uri, "PRECURSOR_IMPORT_BULK_ROWS": "1", "PRECURSOR_LOG_LEVEL": "debug"])
         return (result, try JSONDecoder().decode(ImportFixture.Summary.self, from: Data(result.stdout.utf8)))
@@ -20,7 +20,7 @@ import Testing
 
     @Test func aBulkLoadGivesTheIdsNextvalWould() async throws {
         let fixture = try await ImportFixture.make("bulkids")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         // Ids already drawn (and rolled back) elsewhere: the load starts after them.
         try await fixture.execute("SELECT setval(pg_get_serial_sequence('declaration_line', 'id'), 41)")
         let indexes = try await fixture.declarationIndexes()
@@ -30,7 +30,7 @@ import Testing
             "B-1,3,2026-02-30,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,,", Self.line("B-2", 1),
         ]
         let path = try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n")
-        let (result, summary) = try load(fixture, path)
+        let (result, summary) = try await load(fixture, path)
         #expect(result.stderr.contains("declarations loaded directly") && result.stderr.contains("bulk=true"), "\(result.stderr)")
         #expect(summary.rowsLoaded == 3 && summary.rowsRejected == 1)
         #expect(
@@ -40,7 +40,7 @@ import Testing
         #expect(try await fixture.declarationIndexes() == indexes)
         // The next writer draws the next id.
         let next = try fixture.write("next.csv", ImportFixture.declarationsHeader + "\n" + Self.line("B-3", 1) + "\n")
-        let (_, second) = try load(fixture, next)
+        let (_, second) = try await load(fixture, next)
         #expect(second.rowsLoaded == 1)
         #expect(try await fixture.scalar("SELECT id::int FROM declaration_line WHERE declaration_no = 'B-3'") == 45)
     }
@@ -50,7 +50,7 @@ import Testing
     /// the rebuilt BRIN index finds the lines by updated_at, as an incremental sweep asks for them.
     @Test func aBulkLoadKeepsThePartialIndexWhichStillServesItsQuery() async throws {
         let fixture = try await ImportFixture.make("bulkpartial")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let before = try await fixture.declarationIndexOIDs()
         let rows = [
             ImportFixture.declarationsHeader, Self.line("P-1", 1), Self.line("P-1", 2),
@@ -58,7 +58,7 @@ import Testing
             "P-2,2,2026-01-06,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LATER-1,",
             "P-3,1,2026-01-07,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LATER-2,",
         ]
-        let (result, summary) = try load(fixture, try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n"))
+        let (result, summary) = try await load(fixture, try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n"))
         #expect(result.stderr.contains("bulk=true"), "\(result.stderr)")
         #expect(summary.rowsLoaded == 5 && summary.rowsRejected == 0)
         let after = try await fixture.declarationIndexOIDs()
@@ -82,12 +82,12 @@ import Testing
     /// 14 (had the direct load moved the sequence, they would start at 14 or later).
     @Test func aBulkLoadThatFallsBackDrawsNoIds() async throws {
         let fixture = try await ImportFixture.make("bulkfallback")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         try await fixture.execute("SELECT setval(pg_get_serial_sequence('declaration_line', 'id'), 9)")
         let rows = [
             ImportFixture.declarationsHeader, Self.line("F-1", 1), Self.line("F-2", 1), Self.line("F-1", 1, quantity: 2), Self.line("F-3", 1),
         ]
-        let (result, summary) = try load(fixture, try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n"))
+        let (result, summary) = try await load(fixture, try fixture.write("declarations.csv", rows.joined(separator: "\n") + "\n"))
         #expect(result.stderr.contains("staging the file"), "\(result.stderr)")
         #expect(summary.rowsLoaded == 2 && summary.rowsRejected == 2)
         #expect(

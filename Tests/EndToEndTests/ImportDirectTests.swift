@@ -39,10 +39,10 @@ import Testing
         var results: [[[String]]] = []
         for fromStandardInput in [false, true] {
             let fixture = try await ImportFixture.make(fromStandardInput ? "dirstaged" : "dirdirect")
-            try fixture.loadFirms()
-            #expect(try fixture.importFile("licences", try fixture.write("licences.csv", licences)).status == 0)
+            try await fixture.loadFirms()
+            #expect(try await fixture.importFile("licences", try fixture.write("licences.csv", licences)).status == 0)
             let path = try fixture.write("declarations.csv", Self.declarations)
-            let result = try runCommand(
+            let result = try await runCommand(
                 ["admin", "import", "declarations", fromStandardInput ? "-" : path, "--format", "json"],
                 environment: ["DATABASE_URL": fixture.url.uri, "PRECURSOR_LOG_LEVEL": "debug"],
                 stdin: fromStandardInput ? Data(Self.declarations.utf8) : nil)
@@ -69,14 +69,14 @@ import Testing
     /// Rejected lines wait in memory and then in a temporary file while the good lines are copied; all of them arrive.
     @Test func manyRejectedLinesAllArrive() async throws {
         let fixture = try await ImportFixture.make("dirspill")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         var text = ImportFixture.declarationsHeader + "\n"
         text += "D-0,1,2026-03-10,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,,\n"
         for n in 1...30_000 {
             text += "D-\(n),1,2026-02-30,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,LICENCE-WITH-A-LONG-NUMBER-\(n),\n"
         }
         let path = try fixture.write("declarations.csv", text)
-        let (result, summary) = try fixture.importJSON("declarations", path)
+        let (result, summary) = try await fixture.importJSON("declarations", path)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(summary.rowsRead == 30_001 && summary.rowsLoaded == 1 && summary.rowsRejected == 30_000)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM ingest_reject") == 30_000)

@@ -41,13 +41,13 @@ struct ImportFixture {
     }
 
     /// Runs `precursorctl admin import KIND PATH …` against the fixture's database.
-    func importFile(_ kind: String, _ path: String, _ extra: [String] = [], stdin: Data? = nil) throws -> CommandResult {
-        try runCommand(["admin", "import", kind, path] + extra, environment: ["DATABASE_URL": url.uri], stdin: stdin)
+    func importFile(_ kind: String, _ path: String, _ extra: [String] = [], stdin: Data? = nil) async throws -> CommandResult {
+        try await runCommand(["admin", "import", kind, path] + extra, environment: ["DATABASE_URL": url.uri], stdin: stdin)
     }
 
     /// Imports and decodes the JSON summary.
-    func importJSON(_ kind: String, _ path: String, _ extra: [String] = []) throws -> (CommandResult, Summary) {
-        let result = try importFile(kind, path, ["--format", "json"] + extra)
+    func importJSON(_ kind: String, _ path: String, _ extra: [String] = []) async throws -> (CommandResult, Summary) {
+        let result = try await importFile(kind, path, ["--format", "json"] + extra)
         let summary = try JSONDecoder().decode(Summary.self, from: Data(result.stdout.utf8))
         return (result, summary)
     }
@@ -74,8 +74,8 @@ struct ImportFixture {
     }
 
     /// Loads the standard firms.
-    func loadFirms() throws {
-        let result = try importFile("firms", try write("firms.csv", Self.firms))
+    func loadFirms() async throws {
+        let result = try await importFile("firms", try write("firms.csv", Self.firms))
         precondition(result.status == 0, result.stderr + result.stdout)
     }
 

@@ -21,8 +21,8 @@ import Testing
         """
 
     /// Imports the file as `url`'s role with every declaration treated as a bulk load when the role may rebuild.
-    func load(_ fixture: ImportFixture, as url: DatabaseURL, _ path: String) throws -> (CommandResult, ImportFixture.Summary) {
-        let result = try runCommand(
+    func load(_ fixture: ImportFixture, as url: DatabaseURL, _ path: String) async throws -> (CommandResult, ImportFixture.Summary) {
+        let result = try await runCommand(
             ["admin", "import", "declarations", path, "--format", "json"],
             environment: ["DATABASE_URL": url.uri, "PRECURSOR_IMPORT_BULK_ROWS": "1"])
         return (result, try JSONDecoder().decode(ImportFixture.Summary.self, from: Data(result.stdout.utf8)))
@@ -48,7 +48,7 @@ import Testing
 
     @Test func aRoleWithTablePrivilegesOnlyLoadsWithTheTriggersAndKeepsTheIndexes() async throws {
         let fixture = try await ImportFixture.make("impplain")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let role = "importer_" + UUID().uuidString.prefix(8).lowercased()
         for statement in [
             "CREATE ROLE \(role) LOGIN PASSWORD 'plain'", "GRANT USAGE ON SCHEMA public TO \(role)",
@@ -68,23 +68,23 @@ import Testing
         #expect(privileges == [[role, "off", "false"]])
 
         let path = try fixture.write("declarations.csv", Self.declarations)
-        let (result, summary) = try load(fixture, as: url, path)
+        let (result, summary) = try await load(fixture, as: url, path)
         try await expectLoaded(fixture, result, summary)
         #expect(try await fixture.declarationIndexes() == indexes)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch WHERE kind = 'declarations' AND actor IS NOT NULL") == 1)
 
         // The second time every stored key is unchanged, through the path that compares with stored rows.
-        let (again, second) = try load(fixture, as: url, path)
+        let (again, second) = try await load(fixture, as: url, path)
         #expect(again.status == 1 && second.rowsLoaded == 0 && second.rowsUnchanged == 4 && second.rowsRejected == 3)
     }
 
     @Test func aBulkLoadRebuildsTheIndexesItDropped() async throws {
         let fixture = try await ImportFixture.make("impbulk")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let indexes = try await fixture.declarationIndexes()
         #expect(indexes.count >= 5)
         let path = try fixture.write("declarations.csv", Self.declarations)
-        let (result, summary) = try load(fixture, as: fixture.url, path)
+        let (result, summary) = try await load(fixture, as: fixture.url, path)
         try await expectLoaded(fixture, result, summary)
         #expect(try await fixture.declarationIndexes() == indexes)
         let valid = try await fixture.scalar(
@@ -92,7 +92,7 @@ import Testing
             SELECT count(*)::int FROM pg_index WHERE indrelid = 'declaration_line'::regclass AND indisvalid AND indisready
             """)
         #expect(valid == indexes.count)
-        let (again, second) = try load(fixture, as: fixture.url, path)
+        let (again, second) = try await load(fixture, as: fixture.url, path)
         #expect(again.status == 1 && second.rowsLoaded == 0 && second.rowsUnchanged == 4 && second.rowsRejected == 3)
     }
 }

@@ -48,10 +48,10 @@ import Testing
 
     @Test func everyDeclarationRejectReasonInBothOutputs() async throws {
         let fixture = try await ImportFixture.make("rejdecl")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let rows = [Self.good] + Self.declarationCases.map(\.row)
         let path = try fixture.write("declarations.csv", ([ImportFixture.declarationsHeader] + rows).joined(separator: "\n") + "\n")
-        let (result, summary) = try fixture.importJSON("declarations", path)
+        let (result, summary) = try await fixture.importJSON("declarations", path)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(summary.rowsRead == rows.count && summary.rowsLoaded == 1 && summary.rowsRejected == rows.count - 1)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM declaration_line") == 1)
@@ -91,7 +91,7 @@ import Testing
             0100233505,,miner,,2015-13-01,closed,yes
 
             """)
-        let (firmResult, firmSummary) = try fixture.importJSON("firms", firms)
+        let (firmResult, firmSummary) = try await fixture.importJSON("firms", firms)
         #expect(firmResult.status == 1)
         #expect(firmSummary.rowsLoaded == 1 && firmSummary.rowsRejected == 2)
         let firmReasons = try await fixture.strings("SELECT array_to_string(reasons, '; ') FROM ingest_reject ORDER BY line").map { $0[0] }
@@ -111,7 +111,7 @@ import Testing
             0100233505,F1,castle,Nhà máy,,Hồ Chí Minh,
 
             """)
-        #expect(try fixture.importFile("facilities", facilities).status == 1)
+        #expect(try await fixture.importFile("facilities", facilities).status == 1)
         let facilityReasons = try await fixture.strings(
             "SELECT array_to_string(r.reasons, '; ') FROM ingest_reject r JOIN import_batch b ON b.id = r.import_batch_id WHERE b.kind = 'facilities' ORDER BY line"
         ).map { $0[0] }
@@ -130,7 +130,7 @@ import Testing
             L-4,0100233488,MOH,use,EPHEDRINE,100,5,2026-01-01,2026-12-31,
 
             """)
-        let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
+        let (licenceResult, licenceSummary) = try await fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 1)
         #expect(licenceSummary.rowsLoaded == 1 && licenceSummary.rowsRejected == 5)
         let licenceReasons = try await fixture.strings(
@@ -145,7 +145,7 @@ import Testing
 
     @Test func reportRejectReasons() async throws {
         let fixture = try await ImportFixture.make("rejrep")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let path = try fixture.write(
             "reports.csv",
             """
@@ -154,7 +154,7 @@ import Testing
             0100233488,2025,,ACETONE,1,0,0,0,0,0,0,0,1,
 
             """)
-        let (result, summary) = try fixture.importJSON("reports", path)
+        let (result, summary) = try await fixture.importJSON("reports", path)
         #expect(result.status == 1)
         #expect(summary.rowsLoaded == 1 && summary.rowsRejected == 1)
         let reasons = try await fixture.strings("SELECT array_to_string(reasons, '; ') FROM ingest_reject")[0][0]

@@ -15,7 +15,7 @@ import Testing
             + "0100233488,\(decomposed),chemical_distributor,Ha\u{300} Nội,2015-04-01,active,true\r\n"
             + "0100233505,\"Dược phẩm, Miền Nam\",pharma_distributor,Hồ Chí Minh,,,false\r\n"
         let path = try fixture.write("firms.csv", text)
-        let (result, summary) = try fixture.importJSON("firms", path)
+        let (result, summary) = try await fixture.importJSON("firms", path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(summary.rowsRead == 2 && summary.rowsLoaded == 2 && summary.rowsRejected == 0)
         let names = try await fixture.strings("SELECT name, province, status FROM firm ORDER BY tax_code")
@@ -32,7 +32,7 @@ import Testing
 
     @Test func facilitiesLicencesDeclarationsAndReportsLoad() async throws {
         let fixture = try await ImportFixture.make("impall")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let facilities = try fixture.write(
             "facilities.csv",
             """
@@ -41,7 +41,7 @@ import Testing
             0100233505,F1,factory,Nhà máy 1,,Hồ Chí Minh,
 
             """)
-        #expect(try fixture.importFile("facilities", facilities).status == 0)
+        #expect(try await fixture.importFile("facilities", facilities).status == 0)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM facility WHERE zone_id IS NOT NULL") == 1)
 
         let licences = try fixture.write(
@@ -52,7 +52,7 @@ import Testing
             LIC-1,0100233488,MOIT,import,67-64-1,50,200.5,2026-01-01,2026-12-31,active
 
             """)
-        let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
+        let (licenceResult, licenceSummary) = try await fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 0, "\(licenceResult.stderr)")
         #expect(licenceSummary.rowsLoaded == 2)
         #expect(
@@ -70,7 +70,7 @@ import Testing
             D-101,1,2026-03-11,export,0100233505,SGN_AIR,express,KH,2915.24.00,108-24-7,500,GRM,,,
 
             """)
-        let (result, summary) = try fixture.importJSON("declarations", declarations)
+        let (result, summary) = try await fixture.importJSON("declarations", declarations)
         #expect(result.status == 0, "\(result.stderr)\(result.stdout)")
         #expect(summary.rowsLoaded == 3)
         let lines = try await fixture.strings(
@@ -98,8 +98,8 @@ import Testing
             0100233505,2025-Q4,,EPHEDRINE,0,5,0,0,4,0,0,0,1,
 
             """)
-        #expect(try fixture.importFile("reports", reports).status == 0)
-        let again = try fixture.importJSON("reports", reports).1
+        #expect(try await fixture.importFile("reports", reports).status == 0)
+        let again = try await fixture.importJSON("reports", reports).1
         #expect(again.rowsLoaded == 0 && again.rowsUnchanged == 2)
         let amended = try fixture.write(
             "reports-amended.csv",
@@ -108,7 +108,7 @@ import Testing
             0100233488,2025,WH1,ACETIC_ANHYDRIDE,10,100,0,0,0,80,0,0,30,Báo cáo năm (sửa)
 
             """)
-        #expect(try fixture.importJSON("reports", amended).1.rowsLoaded == 1)
+        #expect(try await fixture.importJSON("reports", amended).1.rowsLoaded == 1)
         #expect(
             try await fixture.strings("SELECT version::text, sold_kg::text, source FROM self_report WHERE period = '2025' ORDER BY version")
                 == [["1", "90.000", "import"], ["2", "80.000", "import"]])
@@ -116,7 +116,7 @@ import Testing
 
     @Test func theSameFileTwiceChangesNothingTheSecondTime() async throws {
         let fixture = try await ImportFixture.make("impidem")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let path = try fixture.write(
             "d.csv",
             """
@@ -126,16 +126,16 @@ import Testing
             D-1,2,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,50,KGM,,,
 
             """)
-        let first = try fixture.importJSON("declarations", path).1
+        let first = try await fixture.importJSON("declarations", path).1
         #expect(first.rowsRead == 3 && first.rowsLoaded == 2 && first.rowsUnchanged == 1)
         let before = try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id")
-        let (result, second) = try fixture.importJSON("declarations", path)
+        let (result, second) = try await fixture.importJSON("declarations", path)
         #expect(result.status == 0)
         #expect(second.rowsLoaded == 0 && second.rowsUnchanged == 3 && second.rowsRejected == 0)
         #expect(try await fixture.strings("SELECT id::text, updated_at::text FROM declaration_line ORDER BY id") == before)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch WHERE kind = 'declarations'") == 2)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM audit_log WHERE action = 'import.declarations'") == 1)
-        let table = try fixture.importFile("declarations", path)
+        let table = try await fixture.importFile("declarations", path)
         #expect(table.stdout.contains("rows unchanged  3"), "\(table.stdout)")
     }
 
@@ -144,7 +144,7 @@ import Testing
     /// lines with a reason, and the rest of the file still loads (no "ON CONFLICT cannot affect row a second time").
     @Test func theSameKeyWrittenTwoWaysInOneFile() async throws {
         let fixture = try await ImportFixture.make("impsamekey")
-        try fixture.loadFirms()
+        try await fixture.loadFirms()
         let declarations = try fixture.write(
             "declarations.csv",
             """
@@ -156,7 +156,7 @@ import Testing
             D-3,1,2026-01-05,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,7,KGM,,,
 
             """)
-        let (result, summary) = try fixture.importJSON("declarations", declarations)
+        let (result, summary) = try await fixture.importJSON("declarations", declarations)
         #expect(result.status == 1, "\(result.stderr)")
         #expect(summary.rowsRead == 5 && summary.rowsLoaded == 2 && summary.rowsUnchanged == 1 && summary.rowsRejected == 2)
         #expect(
@@ -168,7 +168,7 @@ import Testing
                 ["5", "declaration_no D-2 line_no 1 appears on lines 4, 5 with different content"],
             ])
         // The file again: every loaded key is unchanged.
-        let again = try fixture.importJSON("declarations", declarations).1
+        let again = try await fixture.importJSON("declarations", declarations).1
         #expect(again.rowsLoaded == 0 && again.rowsUnchanged == 3 && again.rowsRejected == 2)
 
         let licences = try fixture.write(
@@ -181,7 +181,7 @@ import Testing
             LIC-2,0100233488,MOIT,import,67-64-1,,2000,2026-01-01,2026-12-31,active
 
             """)
-        let (licenceResult, licenceSummary) = try fixture.importJSON("licences", licences)
+        let (licenceResult, licenceSummary) = try await fixture.importJSON("licences", licences)
         #expect(licenceResult.status == 1, "\(licenceResult.stderr)")
         #expect(licenceSummary.rowsLoaded == 1 && licenceSummary.rowsUnchanged == 1 && licenceSummary.rowsRejected == 2)
         #expect(
@@ -208,7 +208,7 @@ import Testing
             0100233488,2024,,67-64-1,2,0,0,0,0,0,0,0,2,
 
             """)
-        let (reportResult, reportSummary) = try fixture.importJSON("reports", reports)
+        let (reportResult, reportSummary) = try await fixture.importJSON("reports", reports)
         #expect(reportResult.status == 1, "\(reportResult.stderr)")
         #expect(reportSummary.rowsLoaded == 1 && reportSummary.rowsUnchanged == 1 && reportSummary.rowsRejected == 2)
         #expect(try await fixture.strings("SELECT period, version::text FROM self_report") == [["2025", "1"]])
@@ -217,12 +217,12 @@ import Testing
     @Test func dryRunAndStandardInputLoadNothingExtra() async throws {
         let fixture = try await ImportFixture.make("impdry")
         let path = try fixture.write("firms.csv", ImportFixture.firms)
-        let dry = try fixture.importFile("firms", path, ["--dry-run"])
+        let dry = try await fixture.importFile("firms", path, ["--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("dry run"))
         #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
-        let piped = try fixture.importFile("firms", "-", stdin: Data(ImportFixture.firms.utf8))
+        let piped = try await fixture.importFile("firms", "-", stdin: Data(ImportFixture.firms.utf8))
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 2)
     }
@@ -235,7 +235,7 @@ import Testing
     func aBadHeaderIsAFileLevelErrorNamingTheColumns(header: String, message: String) async throws {
         let fixture = try await ImportFixture.make("imphdr")
         let path = try fixture.write("firms.csv", header + "\n0100233488,A,other,Hà Nội,,,\n")
-        let result = try fixture.importFile("firms", path)
+        let result = try await fixture.importFile("firms", path)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
@@ -249,7 +249,7 @@ import Testing
     func malformedCSVIsAFileLevelErrorNamingTheLine(body: String, message: String) async throws {
         let fixture = try await ImportFixture.make("impcsv")
         let path = try fixture.write("firms.csv", ImportFixture.firmsHeader + "\n" + body)
-        let result = try fixture.importFile("firms", path)
+        let result = try await fixture.importFile("firms", path)
         #expect(result.status == 2)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)

@@ -26,14 +26,14 @@ import Testing
     @Test func statsPeekReplayDeadAndPurgeAreAudited() async throws {
         let url = try await Self.withMessages("cliqueue", count: 3)
         let env = ["DATABASE_URL": url.uri]
-        let stats = try runCommand(["admin", "queue", "stats", "--format", "json"], environment: env)
+        let stats = try await runCommand(["admin", "queue", "stats", "--format", "json"], environment: env)
         #expect(stats.status == 0, "\(stats.stderr)")
         let metrics = try JSONDecoder().decode([QueueTopicMetrics].self, from: Data(stats.stdout.utf8))
         #expect(metrics.first { $0.topic == "alerts" }?.depth == 3)
-        let table = try runCommand(["admin", "queue", "stats"], environment: env)
+        let table = try await runCommand(["admin", "queue", "stats"], environment: env)
         #expect(table.stdout.contains("alerts"))
 
-        let peek = try runCommand(["admin", "queue", "peek", "alerts", "--limit", "2"], environment: env)
+        let peek = try await runCommand(["admin", "queue", "peek", "alerts", "--limit", "2"], environment: env)
         #expect(peek.status == 0)
         #expect(peek.stdout.contains("\"seq\": 0") && !peek.stdout.contains("\"seq\": 2"), "\(peek.stdout)")
 
@@ -49,15 +49,15 @@ import Testing
                 }
             }
         }
-        let unknownID = try runCommand(["admin", "queue", "replay-dead", "alerts", "--id", "999"], environment: env)
+        let unknownID = try await runCommand(["admin", "queue", "replay-dead", "alerts", "--id", "999"], environment: env)
         #expect(unknownID.status == 1)
         #expect(unknownID.stderr.contains("not a dead message"))
-        let replay = try runCommand(["admin", "queue", "replay-dead", "alerts"], environment: env)
+        let replay = try await runCommand(["admin", "queue", "replay-dead", "alerts"], environment: env)
         #expect(replay.status == 0, "\(replay.stderr)")
         #expect(replay.stdout.contains("replayed 1 dead message(s)"))
-        let purge = try runCommand(["admin", "queue", "purge", "alerts"], environment: env)
+        let purge = try await runCommand(["admin", "queue", "purge", "alerts"], environment: env)
         #expect(purge.stdout.contains("purged 3 pending message(s)"), "\(purge.stdout) \(purge.stderr)")
-        let noTopic = try runCommand(["admin", "queue", "purge", "nope"], environment: env)
+        let noTopic = try await runCommand(["admin", "queue", "purge", "nope"], environment: env)
         #expect(noTopic.status == 2)
         #expect(noTopic.stderr.contains("no queue topic named 'nope'"))
         #expect(try await Self.scalar(url, "SELECT count(*) FROM audit_log WHERE action IN ('queue.replay_dead', 'queue.purge')") == 2)
@@ -67,7 +67,7 @@ import Testing
         let url = try await Self.withMessages("cliconsume", count: 3)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("consume-\(UUID()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let ok = try runCommand(
+        let ok = try await runCommand(
             ["queue", "consume", "alerts", "--exec", "cat >> '\(out)'", "--drain", "--batch", "2"], environment: ["DATABASE_URL": url.uri])
         #expect(ok.status == 0, "\(ok.stderr)")
         #expect(ok.stderr.contains("3 acked, 0 failed"))
@@ -78,7 +78,7 @@ import Testing
         _ = try await Database.with(url: url, logger: Self.logger) { db in
             try await AlertQueue(database: db).enqueue(OutgoingMessage(payload: "{\"seq\": 9}"), topic: "alerts")
         }
-        let failing = try runCommand(
+        let failing = try await runCommand(
             ["queue", "consume", "alerts", "--exec", "echo 'case system: firm unknown' >&2; exit 3", "--drain"],
             environment: ["DATABASE_URL": url.uri])
         #expect(failing.status == 0, "\(failing.stderr)")
@@ -91,7 +91,7 @@ import Testing
 
     @Test func aConsumerKilledMidWorkLosesNothing() async throws {
         let url = try await Self.withMessages("clikill", count: 1)
-        let killed = try runCommand(
+        let killed = try await runCommand(
             ["queue", "consume", "alerts", "--exec", "kill -9 $PPID", "--visibility-timeout", "30"], environment: ["DATABASE_URL": url.uri])
         #expect(killed.status != 0)
         try await Database.with(url: url, logger: Self.logger) { db in

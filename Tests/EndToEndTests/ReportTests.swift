@@ -27,28 +27,29 @@ import Testing
         let daemon = try await world.startDaemon()
         let env = ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseAToken]
 
-        let template = try runCommand(["report", "template", "--period", "2026-03"], environment: env)
+        let template = try await runCommand(["report", "template", "--period", "2026-03"], environment: env)
         #expect(template.status == 0, "\(template.stderr)")
         #expect(template.stdout.hasPrefix(Self.header + "\n2026-03,,EPHEDRINE,0,"))
 
         let report = try file(["2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,150,Báo cáo tháng 3"])
-        let first = try runCommand(["report", "submit", report], environment: env)
+        let first = try await runCommand(["report", "submit", report], environment: env)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("1 stored"))
         #expect(first.stderr.isEmpty)
-        let retry = try runCommand(["report", "submit", report], environment: env)
+        let retry = try await runCommand(["report", "submit", report], environment: env)
         #expect(retry.status == 0, "\(retry.stderr)")
         #expect(retry.stdout.contains("already received"))
         #expect(try await versions(world.url).map(\.1) == [1])
 
-        let list = try runCommand(["report", "list", "--format", "csv"], environment: env)
+        let list = try await runCommand(["report", "list", "--format", "csv"], environment: env)
         #expect(list.stdout.contains(",2026-03,,EPHEDRINE,1,150,"))
 
         // Submitting the same period again is refused; amending it makes version 2, the balance gap only warns.
-        let again = try runCommand(["report", "submit", try file(["2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,151,"])], environment: env)
+        let again = try await runCommand(["report", "submit", try file(["2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,151,"])], environment: env)
         #expect(again.status == 1)
         #expect(again.stderr.contains("amend"))
-        let amend = try runCommand(["report", "amend", try file(["2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,140,Sửa số tồn"])], environment: env)
+        let amend = try await runCommand(
+            ["report", "amend", try file(["2026-03,,EPHEDRINE,100,250,0,0,200,0,0,0,140,Sửa số tồn"])], environment: env)
         #expect(amend.status == 0, "\(amend.stderr)")
         #expect(amend.stderr.contains("warning: line 2, closing_kg"))
         #expect(amend.stderr.contains("gap -10"))
@@ -56,15 +57,15 @@ import Testing
         #expect(stored.map(\.1) == [1, 2])
         #expect(stored.map(\.2) == [150, 140])
 
-        let nothing = try runCommand(["report", "amend", try file(["2026-04,,EPHEDRINE,140,0,0,0,0,0,0,0,140,"])], environment: env)
+        let nothing = try await runCommand(["report", "amend", try file(["2026-04,,EPHEDRINE,140,0,0,0,0,0,0,0,140,"])], environment: env)
         #expect(nothing.status == 1)
         #expect(nothing.stderr.contains("nothing to amend"))
 
         // Firm B sees none of A's reports; staff tokens do not submit reports.
-        let other = try runCommand(
+        let other = try await runCommand(
             ["report", "list", "--format", "csv"], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.enterpriseBToken])
         #expect(other.stdout.split(separator: "\n").count == 1)
-        let staff = try runCommand(
+        let staff = try await runCommand(
             ["report", "submit", report], environment: ["PRECURSOR_URL": daemon.baseURL, "PRECURSOR_TOKEN": world.analystToken])
         #expect(staff.status == 4)
         _ = await daemon.stop()

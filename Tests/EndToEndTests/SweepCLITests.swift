@@ -11,7 +11,7 @@ import Testing
         let world = try await SmallWorld.make("sweepcli")
         let env = ["DATABASE_URL": world.url.uri]
         // Firm A (a key enterprise, licensed from January) filed no monthly report: missing as of August.
-        let json = try runCommand(["admin", "sweep", "run", "--full", "--as-of", "2026-08-01", "--format", "json"], environment: env)
+        let json = try await runCommand(["admin", "sweep", "run", "--full", "--as-of", "2026-08-01", "--format", "json"], environment: env)
         #expect(json.status == 0, "\(json.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let findings = try #require(report["findings"] as? [String: Int])
@@ -22,22 +22,22 @@ import Testing
         #expect((top["reason_vi"] as? String)?.contains("nhưng chưa nộp") == true)
 
         // Again, in table form: nothing new to raise.
-        let table = try runCommand(["admin", "sweep", "run", "--as-of", "2026-08-01"], environment: env)
+        let table = try await runCommand(["admin", "sweep", "run", "--as-of", "2026-08-01"], environment: env)
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("missing_report"))
         #expect(table.stdout.contains("0 alerts raised"), "\(table.stdout)")
 
-        let risk = try runCommand(["admin", "firms", "risk", "--top", "5"], environment: env)
+        let risk = try await runCommand(["admin", "firms", "risk", "--top", "5"], environment: env)
         #expect(risk.status == 0, "\(risk.stderr)")
         #expect(risk.stdout.contains(SmallWorld.firmA))
-        let riskVI = try runCommand(["admin", "firms", "risk", "--top", "5", "--vi"], environment: env)
+        let riskVI = try await runCommand(["admin", "firms", "risk", "--top", "5", "--vi"], environment: env)
         #expect(riskVI.status == 0, "\(riskVI.stderr)")
-        let riskJSON = try runCommand(["admin", "firms", "risk", "--format", "json"], environment: env)
+        let riskJSON = try await runCommand(["admin", "firms", "risk", "--format", "json"], environment: env)
         let firms = try #require(try JSONSerialization.jsonObject(with: Data(riskJSON.stdout.utf8)) as? [[String: Any]])
         let firmA = try #require(firms.first { $0["tax_code"] as? String == SmallWorld.firmA })
         #expect((firmA["reasons_vi"] as? [String])?.contains { $0.contains("nhưng chưa nộp") } == true, "\(riskJSON.stdout)")
 
-        let bad = try runCommand(["admin", "sweep", "run", "--as-of", "2026-02-30"], environment: env)
+        let bad = try await runCommand(["admin", "sweep", "run", "--as-of", "2026-02-30"], environment: env)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("2026-02-30"))
     }
@@ -45,10 +45,10 @@ import Testing
     @Test func thresholdsAreListedAndChangedWithAnAuditEntry() async throws {
         let url = try await TestDatabase.migrated("rulescli")
         let env = ["DATABASE_URL": url.uri]
-        let list = try runCommand(["admin", "rules", "list", "--format", "csv"], environment: env)
+        let list = try await runCommand(["admin", "rules", "list", "--format", "csv"], environment: env)
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("report_mismatch,tolerance_pct,5,migration,"))
-        let set = try runCommand(["admin", "rules", "set", "report_mismatch", "tolerance_pct", "7.5"], environment: env)
+        let set = try await runCommand(["admin", "rules", "set", "report_mismatch", "tolerance_pct", "7.5"], environment: env)
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout.contains("report_mismatch.tolerance_pct = 7.500"))
         let audit = try await Database.with(url: url, logger: Logger(label: "test")) { db in
@@ -58,7 +58,7 @@ import Testing
         #expect(audit.count == 1)
         #expect(audit.first?.0 == "report_mismatch.tolerance_pct")
         #expect(audit.first?.2 == "7.5")
-        let unknown = try runCommand(["admin", "rules", "set", "report_mismatch", "no_such_key", "1"], environment: env)
+        let unknown = try await runCommand(["admin", "rules", "set", "report_mismatch", "no_such_key", "1"], environment: env)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no threshold no_such_key for rule report_mismatch"))
     }

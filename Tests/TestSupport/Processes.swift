@@ -15,7 +15,7 @@ public struct CommandResult: Sendable {
 /// Runs `precursorctl` (or another built executable) as a process, the way a user does.
 public func runCommand(
     _ arguments: [String], executable: String = "precursorctl", environment: [String: String] = [:], stdin: Data? = nil
-) throws -> CommandResult {
+) async throws -> CommandResult {
     var env = ProcessInfo.processInfo.environment
     env["DATABASE_URL"] = nil
     for (key, value) in environment { env[key] = value }
@@ -27,7 +27,11 @@ public func runCommand(
             try? handle.close()
         }.start()
     }
-    let (status, out, err) = child.finish()
+    // Waited for on a thread of its own: a blocked wait on one of the cooperative pool's threads (two on a two-core
+    // machine) could hold up every test in flight.
+    let (status, out, err) = await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: child.finish()) }.start()
+    }
     return CommandResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
 }
 
