@@ -267,15 +267,19 @@ import Testing
             TestDatabase.binaryFolder + "/precursorctl", ["admin", "import", "firms", "-"], environment: env,
             stdin: .pipe, stdout: .null, stderr: .pipe)
         child.stdin!.write(Data(text.utf8))  // fits in the pipe; left open, so the importer never sees the end
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("paused") {
-            let chunk = child.stderr!.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
+        let stderr = child.stderr!
+        let seen = await offPool {
+            var seen = Data()
+            while !String(decoding: seen, as: UTF8.self).contains("paused") {
+                let chunk = stderr.availableData
+                if chunk.isEmpty { break }
+                seen.append(chunk)
+            }
+            return seen
         }
         #expect(String(decoding: seen, as: UTF8.self).contains("paused"))
         child.signal(SIGKILL)
-        #expect(child.wait() == 128 + SIGKILL)
+        #expect(await offPool { child.wait() } == 128 + SIGKILL)
         try? child.stdin!.close()
         #expect(try await fixture.scalar("SELECT count(*)::int FROM import_batch") == 0)
         #expect(try await fixture.scalar("SELECT count(*)::int FROM firm") == 0)

@@ -10,20 +10,20 @@ import Testing
     static let logger = Logger(label: "test")
 
     /// A virtual environment with `pgmq==version`, created once per machine under /tmp and reused.
-    static func venv() throws -> String {
+    static func venv() async throws -> String {
         let folder = "/tmp/precursor-pgmq-venv-\(version)"
         let python = folder + "/bin/python"
         if FileManager.default.isExecutableFile(atPath: python),
-            try runTool(python, ["-c", "import importlib.metadata as m; assert m.version('pgmq') == '\(version)'"]).status == 0
+            try await runTool(python, ["-c", "import importlib.metadata as m; assert m.version('pgmq') == '\(version)'"]).status == 0
         {
             return python
         }
         try? FileManager.default.removeItem(atPath: folder)
-        let create = try runTool("/usr/bin/env", ["python3", "-m", "venv", folder])
+        let create = try await runTool("/usr/bin/env", ["python3", "-m", "venv", folder])
         guard create.status == 0 else {
             throw Failure("python3 -m venv \(folder) failed (is python3-venv installed?): \(create.output)")
         }
-        let install = try runTool(folder + "/bin/pip", ["install", "--disable-pip-version-check", "-q", "pgmq==\(version)"])
+        let install = try await runTool(folder + "/bin/pip", ["install", "--disable-pip-version-check", "-q", "pgmq==\(version)"])
         guard install.status == 0 else {
             try? FileManager.default.removeItem(atPath: folder)
             throw Failure("pip install pgmq==\(version) failed; this test needs PyPI (or a pip mirror via PIP_INDEX_URL): \(install.output)")
@@ -36,9 +36,11 @@ import Testing
         init(_ description: String) { self.description = description }
     }
 
-    static func runTool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    static func runTool(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> (
+        status: Int32, output: String
+    ) {
         let child = try ChildProcess(executable, arguments, environment: environment, stderr: .toStdout)
-        let (status, out, _) = child.finish()
+        let (status, out, _) = await finished(child)
         return (status, String(decoding: out, as: UTF8.self))
     }
 
@@ -59,13 +61,13 @@ import Testing
             }
             return ids
         }
-        let python = try Self.venv()
+        let python = try await Self.venv()
         var env = ProcessInfo.processInfo.environment
         env["PGHOST"] = url.host
         env["PGPORT"] = String(url.port)
         env["PGDATABASE"] = url.database
         env["PG_INIT_EXTENSION"] = "false"
-        let result = try Self.runTool(python, [TestDatabase.repositoryRoot + "/scripts/pgmq_client_check.py"], environment: env)
+        let result = try await Self.runTool(python, [TestDatabase.repositoryRoot + "/scripts/pgmq_client_check.py"], environment: env)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("pgmq client OK"), "\(result.output)")
         let archived = try await Database.with(url: url, logger: Self.logger) { db in

@@ -125,7 +125,7 @@ import Testing
         }
         #expect(extended)
         try "go\n".write(toFile: fifo, atomically: false, encoding: .utf8)
-        let (status, _, stderr) = consumer.finish()
+        let (status, _, stderr) = await finished(consumer)
         #expect(status == 0, "\(String(decoding: stderr, as: UTF8.self))")
         #expect(try await Self.scalar(url, "SELECT count(*) FROM queue_archive WHERE outcome = 'acked'") == 1)
     }

@@ -27,12 +27,21 @@ public func runCommand(
             try? handle.close()
         }.start()
     }
-    // Waited for on a thread of its own: a blocked wait on one of the cooperative pool's threads (two on a two-core
-    // machine) could hold up every test in flight.
-    let (status, out, err) = await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: child.finish()) }.start()
-    }
+    let (status, out, err) = await finished(child)
     return CommandResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+}
+
+/// Runs blocking `work` (waiting for a child, reading its output) on a thread of its own: blocked on one of the
+/// cooperative pool's threads (two on a two-core machine), it could hold up every test in flight.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
+    }
+}
+
+/// The child's exit status, standard output and standard error once it exits, waited for off the cooperative pool.
+public func finished(_ child: ChildProcess) async -> (Int32, Data, Data) {
+    await offPool { child.finish() }
 }
 
 final class LockedData: @unchecked Sendable {
