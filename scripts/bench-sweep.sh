@@ -34,7 +34,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${RUNAS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust >/dev/null
+# The embedded cluster's locale (EmbeddedPostgres.initialise): byte-order collation, C.UTF-8 case mapping.
+"${RUNAS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --lc-collate=C >/dev/null
 "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w start \
     -o "-c listen_addresses='' -k $WORK -p $PORT -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=256MB -c max_wal_size=4GB" >/dev/null
 export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres

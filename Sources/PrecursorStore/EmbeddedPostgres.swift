@@ -182,11 +182,15 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Text sorts and compares by code point, the order `C.UTF-8` gives too, but byte by byte (`--lc-collate=C`):
+    /// PostgreSQL 15 compares in any other collation through `strcoll` and without abbreviated keys, so building the
+    /// unique key of a million declaration lines took 1.7–2.1 s against 1.3–1.4 s. Case mapping and character classes
+    /// stay `C.UTF-8` (`lower('ĐÔNG Á')` is `đông á`, `ILIKE` and `~*` fold Vietnamese letters).
     private func initialise() throws(StoreError) {
         let result = try run(
             "initdb",
             [
-                "-D", dataDirectory, "-U", EmbeddedPostgres.superuser, "-E", "UTF8", "--locale=C.UTF-8",
+                "-D", dataDirectory, "-U", EmbeddedPostgres.superuser, "-E", "UTF8", "--locale=C.UTF-8", "--lc-collate=C",
                 "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions",
             ]
         )
