@@ -16,24 +16,27 @@ extension RuleQueries {
     /// The (firm, substance) pairs an incremental sweep reports.
     static let scopedPairs = "SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL"
 
+    /// The columns of a declaration line `d` that the window's lines keep.
+    static let windowColumns = """
+        d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id, d.kg_pure,
+        d.quantity, d.unit, d.value_usd, d.transport_mode, d.country
+        """
+
     /// The lines of the scoped pairs that may fall in the window, as a FROM item: the scope's lines
     /// (`sweep_scope_line`), and the lines of each window month (one, or two when the window starts in the month
     /// before) that the scope does not cover for the pair (a pair scoped for one month only), from the declaration
     /// lines.
     static let scopedWindowLines = """
-        (SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id,
-                d.kg_pure, d.quantity, d.unit, d.value_usd, d.transport_mode, d.country
-           FROM sweep_scope_line d
+        (SELECT \(windowColumns) FROM sweep_scope_line d
          UNION ALL
          (WITH uncovered AS MATERIALIZED (
               SELECT p.firm_id, p.substance_id, k.month
-                FROM (SELECT DISTINCT firm_id, substance_id FROM sweep_scope WHERE substance_id IS NOT NULL) p
+                FROM (\(scopedPairs)) p
                CROSS JOIN (SELECT \(windowStart) - extract(day FROM \(windowStart))::int + 1 AS month
                            UNION SELECT \(asOfMonth)) k
                WHERE NOT EXISTS (SELECT 1 FROM sweep_scope c WHERE c.firm_id = p.firm_id AND c.substance_id = p.substance_id
                                     AND (c.month IS NULL OR c.month = k.month)))
-          SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.direction, d.customs_office_id,
-                 d.kg_pure, d.quantity, d.unit, d.value_usd, d.transport_mode, d.country
+          SELECT \(windowColumns)
             FROM uncovered u
             JOIN declaration_line d ON d.firm_id = u.firm_id AND d.substance_id = u.substance_id
                                    AND d.declared_on >= u.month AND d.declared_on < (u.month + interval '1 month')::date))
