@@ -70,13 +70,9 @@ public final class Database: Sendable {
         _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
         try await client.withConnection(isolation: isolation) { connection in
-            try await connection.query("BEGIN", logger: logger)
             do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: logger)
-                return value
+                return try await connection.transaction(logger: logger) { try await body(connection) }
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error is PSQLError ? StoreError.from(error) : error
             }
         }
@@ -103,6 +99,27 @@ extension PostgresConnection {
             return rows
         } catch {
             throw StoreError.from(error)
+        }
+    }
+
+    /// Runs `body` in a transaction of this connection: opened by `begin` (say `BEGIN ISOLATION LEVEL REPEATABLE READ`),
+    /// then `settings` in order (`SET LOCAL …`, `SET TRANSACTION SNAPSHOT …`); committed when `keep` holds for the
+    /// value (a dry run or a sweep whose slot was taken keeps nothing), else rolled back; rolled back when anything
+    /// throws, the error rethrown as it was. PostgresNIO's `withTransaction` knows only a plain `BEGIN` and wraps
+    /// every error in its own type.
+    public func transaction<T>(
+        _ begin: String = "BEGIN", settings: [String] = [], logger: Logger, keep: (T) -> Bool = { _ in true },
+        isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> sending T
+    ) async throws -> sending T {
+        try await run(PostgresQuery(unsafeSQL: begin), logger: logger)
+        do {
+            for setting in settings { try await run(PostgresQuery(unsafeSQL: setting), logger: logger) }
+            let value = try await body()
+            try await run(keep(value) ? "COMMIT" : "ROLLBACK", logger: logger)
+            return value
+        } catch {
+            _ = try? await run("ROLLBACK", logger: logger)
+            throw error
         }
     }
 

@@ -146,8 +146,7 @@ public struct Migrator: Sendable {
         var appliedNow: [String] = []
         for migration in migrations where current.pending.contains(migration.name) {
             let started = ContinuousClock.now
-            try await connection.run("BEGIN", logger: logger)
-            do {
+            try await connection.transaction(logger: logger) {
                 for (index, statement) in SQLScript.statements(migration.sql).enumerated() {
                     do {
                         try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
@@ -158,10 +157,6 @@ public struct Migrator: Sendable {
                 try await connection.run(
                     "INSERT INTO schema_migration (name, checksum) VALUES (\(migration.name), \(migration.checksum))",
                     logger: logger)
-                try await connection.run("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.run("ROLLBACK", logger: logger)
-                throw error
             }
             appliedNow.append(migration.name)
             logger.info(

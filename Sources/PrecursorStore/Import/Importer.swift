@@ -89,17 +89,15 @@ public struct Importer: Sendable {
             // Staging tables of large files stay in memory; refused (harmlessly, outside the transaction) by a
             // pooled connection that already used temporary tables.
             _ = try? await connection.run("SET temp_buffers = '256MB'", logger: logger)
-            try await connection.run("BEGIN", logger: logger)
-            try await connection.run("SET LOCAL work_mem = '64MB'", logger: logger)
             // One statement per step over up to millions of rows: compiling their wide expressions costs more than it
-            // saves (at a million lines JIT inlining and optimisation alone took seconds).
-            try await connection.run("SET LOCAL jit = off", logger: logger)
+            // saves (at a million lines JIT inlining and optimisation alone took seconds). A dry run keeps nothing.
             do {
-                let summary = try await run.load(connection)
-                try await connection.run(options.dryRun ? "ROLLBACK" : "COMMIT", logger: logger)
-                return summary
+                return try await connection.transaction(
+                    settings: ["SET LOCAL work_mem = '64MB'", "SET LOCAL jit = off"], logger: logger, keep: { _ in !options.dryRun }
+                ) {
+                    try await run.load(connection)
+                }
             } catch {
-                _ = try? await connection.run("ROLLBACK", logger: logger)
                 if let partPath { try? FileManager.default.removeItem(atPath: partPath) }
                 throw StoreError.from(error)
             }

@@ -50,17 +50,10 @@ extension SweepStore {
         guard snapshot.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
             throw StoreError.configuration("unexpected snapshot identifier \(snapshot)")
         }
-        try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-        do {
-            try await connection.run(PostgresQuery(unsafeSQL: "SET TRANSACTION SNAPSHOT '\(snapshot)'"), logger: logger)
-            try await connection.run("SET LOCAL jit = off", logger: logger)
-            let baselines = try await compute()
-            try await connection.run("COMMIT", logger: logger)
-            return baselines
-        } catch {
-            _ = try? await connection.run("ROLLBACK", logger: logger)
-            throw error
-        }
+        return try await connection.transaction(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", settings: ["SET TRANSACTION SNAPSHOT '\(snapshot)'", "SET LOCAL jit = off"],
+            logger: logger
+        ) { try await compute() }
     }
 
     /// Computes the baselines of the statistical rules for `asOf` from the lines before its month (replacing any
