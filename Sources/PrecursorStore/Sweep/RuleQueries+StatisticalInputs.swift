@@ -101,13 +101,6 @@ extension RuleQueries {
                        AND d.declared_on <= $1::date) p
              GROUP BY p.substance_id
             """,
-            // A small sample is enough for the rules' joins and groupings: the default one took 0.8 s of an
-            // incremental sweep at 5,000 firms, this one 0.08 s.
-            "SET LOCAL default_statistics_target = 10",
-            "ANALYZE sweep_cur_line",
-            "ANALYZE sweep_stat_month",
-            "ANALYZE sweep_stat_first",
-            "RESET default_statistics_target",
         ]
     }
 }

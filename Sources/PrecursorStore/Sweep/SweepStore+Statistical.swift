@@ -103,5 +103,6 @@ extension SweepStore {
             if statement.contains("$2") { binds.append(newMonths) }
             try await connection.run(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
         }
+        try await analyzeSampled(["sweep_cur_line", "sweep_stat_month", "sweep_stat_first"])
     }
 }

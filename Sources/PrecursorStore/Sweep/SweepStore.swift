@@ -160,11 +160,17 @@ public struct SweepStore: Sendable {
         try await connection.run("ANALYZE sweep_scope", logger: logger)
         try await connection.run("ANALYZE sweep_scope_licence", logger: logger)
         try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines), logger: logger)
-        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
-        try await connection.run("ANALYZE sweep_scope_line", logger: logger)
-        try await connection.run("RESET default_statistics_target", logger: logger)
+        try await analyzeSampled(["sweep_scope_line"])
         let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
         return try rows[0].decode(Int.self)
+    }
+
+    /// Gathers planner statistics of the sweep's temporary `tables` from a small sample: enough for the rules' joins
+    /// and groupings (the default sample took 0.8 s of an incremental sweep at 5,000 firms, this one 0.08 s).
+    func analyzeSampled(_ tables: [String]) async throws {
+        try await connection.run("SET LOCAL default_statistics_target = 10", logger: logger)
+        for table in tables { try await connection.run(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger) }
+        try await connection.run("RESET default_statistics_target", logger: logger)
     }
 
     /// Aggregates declarations by firm, substance and month into `sweep_month`, from the kept month aggregates
