@@ -24,6 +24,12 @@ import Testing
             payload: "{\"observed_kg\": 420, \"expected_kg\": 100}", evidenceKey: "2026-03")
     }
 
+    /// How many alerts and queued messages the database holds.
+    static func counts(_ db: Database) async throws -> (alerts: Int64, messages: Int64) {
+        let rows = try await db.rows("SELECT (SELECT count(*) FROM alert), (SELECT count(*) FROM queue_message)")
+        return try rows[0].decode((Int64, Int64).self)
+    }
+
     @Test func aRolledBackSweepLeavesNeitherAlertNorMessage() async throws {
         try await TestDatabase.withMigrated("outboxrb") { db in
             let firm = try await Self.firm(db)
@@ -34,8 +40,7 @@ import Testing
                     throw Rollback()
                 }
             }
-            let rows = try await db.rows("SELECT (SELECT count(*) FROM alert), (SELECT count(*) FROM queue_message)")
-            let (alerts, messages) = try rows[0].decode((Int64, Int64).self)
+            let (alerts, messages) = try await Self.counts(db)
             #expect(alerts == 0)
             #expect(messages == 0)
         }
@@ -101,8 +106,7 @@ import Testing
                     try await Outbox.raiseAlerts([Self.raise(firm)], on: $0, topic: "no_such_topic", logger: Self.logger)
                 }
             }
-            let counts = try await db.rows("SELECT (SELECT count(*) FROM alert), (SELECT count(*) FROM queue_message)")
-            let (alerts, queued) = try counts[0].decode((Int64, Int64).self)
+            let (alerts, queued) = try await Self.counts(db)
             #expect(alerts == 3)
             #expect(queued == 4)
         }

@@ -36,6 +36,24 @@ import Testing
         }
     }
 
+    /// The embedded cluster (the demo's, the tests', a daemon's without DATABASE_URL) collates by bytes and maps case
+    /// as C.UTF-8: names sort by code point, as C.UTF-8 sorts them, and Vietnamese letters still fold.
+    @Test func theEmbeddedClusterSortsByCodePointAndFoldsVietnameseCase() async throws {
+        try await TestDatabase.withMigrated("collation") { db in
+            let settings = try await db.rows(
+                "SELECT datcollate, datctype, lower('ĐÔNG Á HÓA CHẤT'), 'CÔNG TY' ILIKE '%công%' FROM pg_database WHERE datname = current_database()")
+            let (collate, ctype, lowered, folded) = try settings[0].decode((String, String, String, Bool).self)
+            #expect(collate == "C")
+            #expect(ctype == "C.UTF-8")
+            #expect(lowered == "đông á hóa chất")
+            #expect(folded)
+            let names = ["Đức Thịnh", "Dược Sài Gòn", "Công ty", "Cong ty", "CÔNG", "ăn", "Ắc quy", "an", "Z-1", "z_2", "10"]
+            let rows = try await db.rows("SELECT n FROM unnest(\(names)::text[]) AS n ORDER BY n")
+            let sorted = try rows.map { try $0.decode(String.self) }
+            #expect(sorted == names.sorted { $0.unicodeScalars.map(\.value).lexicographicallyPrecedes($1.unicodeScalars.map(\.value)) })
+        }
+    }
+
     @Test func unitTableMatchesTheSwiftUnits() async throws {
         try await TestDatabase.withMigrated("units") { db in
             let rows = try await db.rows("SELECT code, dimension, factor::text FROM unit_of_measure")
