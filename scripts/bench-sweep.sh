@@ -24,7 +24,10 @@ BIN=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 WORK=$(mktemp -d /tmp/pqsweep.XXXXXX)
 RUNAS=()
 if [ "$(id -u)" = 0 ]; then chown postgres "$WORK"; chmod 755 "$WORK"; RUNAS=(runuser -u postgres --); fi
-# KEEP=1 leaves the cluster running afterwards (for EXPLAIN); it prints how to reach it and how to stop it.
+# KEEP=1 leaves the cluster running afterwards (for EXPLAIN); it prints how to reach it and how to stop it, and keeps
+# the database as it was right before the incremental sweep as sweep_before_incremental (a template: copy it with
+# CREATE DATABASE x TEMPLATE sweep_before_incremental to time that sweep again). BENCH_LOG_MS=N logs every statement
+# that takes N ms or more to pg.log.
 cleanup() {
     if [ "${KEEP:-0}" = 1 ]; then
         echo "bench-sweep: kept: psql 'host=$WORK port=$PORT user=postgres dbname=sweep'; stop: ${RUNAS[*]} $BIN/pg_ctl -D $WORK/data stop"
@@ -37,7 +40,7 @@ trap cleanup EXIT
 # The embedded cluster's locale (EmbeddedPostgres.initialise): byte-order collation, C.UTF-8 case mapping.
 "${RUNAS[@]}" "$BIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 --lc-collate=C >/dev/null
 "${RUNAS[@]}" "$BIN/pg_ctl" -D "$WORK/data" -l "$WORK/pg.log" -w start \
-    -o "-c listen_addresses='' -k $WORK -p $PORT -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=256MB -c max_wal_size=4GB" >/dev/null
+    -o "-c listen_addresses='' -k $WORK -p $PORT -c shared_buffers=512MB -c work_mem=64MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c log_min_duration_statement=${BENCH_LOG_MS:--1}" >/dev/null
 export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
 psql -qAt -d postgres -c "CREATE DATABASE sweep"
 export DATABASE_URL="postgres://postgres@/sweep?host=$WORK&port=$PORT" PRECURSOR_SQL_DIR=$ROOT/sql
@@ -76,6 +79,9 @@ SELECT d.firm_id, 'NEW' || g, 1, DATE '$AS_OF' - (g % 28), 'import', d.customs_o
   JOIN licence_line ll ON ll.licence_id = l.id AND ll.substance_id = d.substance_id;
 ANALYZE declaration_line;
 SQL
+if [ "${KEEP:-0}" = 1 ]; then
+    psql -qAt -d postgres -c "CHECKPOINT" -c "CREATE DATABASE sweep_before_incremental TEMPLATE sweep STRATEGY FILE_COPY"
+fi
 
 read -r INCR INCR_FINDINGS INCR_ALERTS PAIRS < <("$CTL" admin sweep run --as-of "$AS_OF" --format json | seconds)
 echo "incremental sweep: ${INCR} s  ($PAIRS scope entries (pair-months, pairs, firm-months) after $NEW new lines; $INCR_FINDINGS findings, $INCR_ALERTS alerts raised)"

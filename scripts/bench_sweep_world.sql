@@ -44,7 +44,8 @@ SELECT l.id, b.firm_id, b.substance_id, 100,
        round(b.shipment_kg * (:lines / (SELECT count(*) FROM bench_pair)) * 12.0 / :months * CASE WHEN b.p % 100 = 7 THEN 0.5 ELSE 1.6 END, 3)
   FROM bench_pair b JOIN licence l ON l.licence_no LIKE 'GP-' || b.p || '/%';
 
--- The declaration lines: each pair's share spread over the months; 0.2 % cite no licence.
+-- The declaration lines: each pair's share spread over the months; 0.2 % cite no licence. Written in date order,
+-- as customs extracts arrive (each import appends a period's lines), so the table is laid out by day like a real one.
 INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, direction, customs_office_id, transport_mode,
                               country, hs_code, substance_id, quantity, unit, concentration_pct, kg_pure, licence_no,
                               licence_id, value_usd)
@@ -57,7 +58,8 @@ SELECT b.firm_id, 'TK' || g, 1, d.day, 'import', o.id, 'sea', (ARRAY['CN', 'IN',
  CROSS JOIN LATERAL (SELECT (:'start'::date + g * 0 + (random() * ((:'start'::date + make_interval(months => :months))::date - :'start'::date - 1))::int) AS day) d
  CROSS JOIN LATERAL (SELECT round((b.shipment_kg * (0.5 + random()::numeric)), 3) AS kg) q
   JOIN customs_office o ON o.code = (ARRAY['CAI_MEP', 'DAD_PORT', 'QUY_NHON'])[1 + g % 3]
-  LEFT JOIN licence l ON l.licence_no = 'GP-' || b.p || '/' || extract(year FROM d.day);
+  LEFT JOIN licence l ON l.licence_no = 'GP-' || b.p || '/' || extract(year FROM d.day)
+ ORDER BY d.day, g;
 
 -- Quarterly reports that reconcile with customs (1 % under-state imports by a third); stock passes through.
 INSERT INTO self_report (firm_id, period, substance_id, opening_kg, imported_kg, purchased_kg, produced_kg, used_kg,
