@@ -14,6 +14,7 @@ public struct RuleThresholds: Sendable, Equatable, Codable {
         "balance_gap": ["tolerance_pct": 2, "floor_kg": 1, "points": 15, "cap": 5],
         "missing_report": ["points": 10, "movement_factor": 2, "lookback_months": 12],
         "policy": ["realert_ratio": 1.5],
+        "sweep": ["month_scan_pairs": 1_000],
     ].merging(statisticalDefaults) { current, _ in current }
 
     public init(_ rows: [(rule: String, key: String, value: Double)] = []) {

@@ -113,7 +113,8 @@ public struct SweepRunner: Sendable {
             if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
                 !(try await store.thresholdsChanged(since: previous.dataWatermark))
             {
-                scopeEntries = try await store.buildScope(since: previous, asOf: request.asOf)
+                scopeEntries = try await store.buildScope(
+                    since: previous, asOf: request.asOf, monthScanPairs: thresholds["sweep", "month_scan_pairs"])
                 since = previous
             } else {
                 scope = .full

@@ -48,10 +48,13 @@ import Testing
         return try await world.strings("(\(kept) EXCEPT \(fresh)) UNION ALL (\(fresh) EXCEPT \(kept))")
     }
 
-    @Test func amendedMovedAndDeletedLinesReachAnIncrementalSweep() async throws {
-        let incremental = try await W.make("lmincr")
-        let full = try await W.make("lmfull")
+    /// Both ways of reading the scope's lines: whole months (1) and pair-month probes (1,000).
+    @Test(arguments: [1.0, 1_000])
+    func amendedMovedAndDeletedLinesReachAnIncrementalSweep(monthScanPairs: Double) async throws {
+        let incremental = try await W.make("lmincr\(Int(monthScanPairs))")
+        let full = try await W.make("lmfull\(Int(monthScanPairs))")
         for world in [incremental, full] {
+            try await world.monthScanPairs(monthScanPairs)
             try await Self.base(world)
             try await world.sweep("2026-04-30")
             #expect(try await Self.driftedAggregates(world).isEmpty)
@@ -91,8 +94,10 @@ import Testing
     /// they do not hold: a line dated after the as-of month (a stale month outside the scope) is aggregated from the
     /// declaration lines, and the window's days in the month before the as-of month, which the scope does not cover for
     /// the pair, are read from the lines as well.
-    @Test func anIncrementalSweepFetchesWhatItsScopeLinesDoNotHold() async throws {
-        let world = try await W.make("lmscope")
+    @Test(arguments: [1.0, 1_000])
+    func anIncrementalSweepFetchesWhatItsScopeLinesDoNotHold(monthScanPairs: Double) async throws {
+        let world = try await W.make("lmscope\(Int(monthScanPairs))")
+        try await world.monthScanPairs(monthScanPairs)
         try await Self.base(world)
         try await world.declarations([
             SweepPolicyTests.line("A4", "2026-04-25", W.firmA, "ACETONE", kg: "20", licence: "GP-A"),
@@ -112,7 +117,7 @@ import Testing
                 let store = SweepStore(connection: connection, logger: world.logger)
                 try await connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: world.logger)
                 let previous = try #require(try await store.previousSuccessful())
-                _ = try await store.buildScope(since: previous, asOf: asOf)
+                _ = try await store.buildScope(since: previous, asOf: asOf, monthScanPairs: monthScanPairs)
                 try await store.refreshLineMonths(sweepID: previous.id, previous: previous, asOf: asOf)
                 try await store.buildStatisticalTables(asOf: asOf, scoped: true, historyComputed: false, newMonths: 6)
                 let window = try await connection.rows(

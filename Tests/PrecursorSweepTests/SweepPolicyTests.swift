@@ -85,10 +85,13 @@ import Testing
         #expect(try await world.openAlerts().filter { $0[3] == "report_mismatch" }.map { $0[6] } == ["2"])
     }
 
-    @Test func incrementalAndFullSweepsLeaveTheSameOpenAlerts() async throws {
-        let incremental = try await W.make("incr")
-        let full = try await W.make("full")
+    /// Both ways of reading the scope's lines: whole months (1) and pair-month probes (1,000).
+    @Test(arguments: [1.0, 1_000])
+    func incrementalAndFullSweepsLeaveTheSameOpenAlerts(monthScanPairs: Double) async throws {
+        let incremental = try await W.make("incr\(Int(monthScanPairs))")
+        let full = try await W.make("full\(Int(monthScanPairs))")
         for world in [incremental, full] {
+            try await world.monthScanPairs(monthScanPairs)
             try await Self.base(world)
             try await world.sweep("2026-04-30")
             try await Self.delta(world)

@@ -96,6 +96,12 @@ struct SweepWorld {
         _ = try await strings(sql)
     }
 
+    /// Sets `rule_config` sweep.month_scan_pairs: from how many scoped pairs an incremental sweep reads a month's lines
+    /// whole (1: every scoped month; the default 1,000: none in these small worlds, every pair-month is probed).
+    func monthScanPairs(_ pairs: Double) async throws {
+        try await run("UPDATE rule_config SET value = \(pairs) WHERE rule = 'sweep' AND key = 'month_scan_pairs' RETURNING key")
+    }
+
     /// The findings of the last sweep: rule, kind, tax code, substance code, period, evidence.
     func lastFindings(_ rule: SweepRule? = nil) async throws -> [Row] {
         try await strings(

@@ -100,8 +100,9 @@ public struct SweepStore: Sendable {
     /// count); (firm, NULL, month): a month of the firm whose reports changed or fell due (and the month after a
     /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed
     /// (cited by a changed line, or by a line before it changed or was deleted). `sweep_scope_line` holds the lines
-    /// of the scope (`RuleQueries.scopeLines`), read once for the rules and the line months.
-    public func buildScope(since previous: PreviousSweep, asOf: CivilDate) async throws -> Int {
+    /// of the scope (`RuleQueries.scopeLines`), read once for the rules and the line months; a month with
+    /// `monthScanPairs` scoped pairs or more is read whole (`rule_config` sweep.month_scan_pairs).
+    public func buildScope(since previous: PreviousSweep, asOf: CivilDate, monthScanPairs: Double) async throws -> Int {
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer, month date) ON COMMIT DROP",
             logger: logger)
@@ -159,7 +160,9 @@ public struct SweepStore: Sendable {
             """, logger: logger)
         try await connection.run("ANALYZE sweep_scope", logger: logger)
         try await connection.run("ANALYZE sweep_scope_licence", logger: logger)
-        try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines), logger: logger)
+        var bindings = PostgresBindings()
+        bindings.append(monthScanPairs)
+        try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines, binds: bindings), logger: logger)
         try await analyzeSampled(["sweep_scope_line"])
         let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
         return try rows[0].decode(Int.self)
