@@ -45,11 +45,8 @@ extension RuleQueries {
             window_ AS (
                 SELECT s.firm_id, s.substance_id, count(*) AS n, min(s.declared_on) AS first_date,
                        max(s.declared_on) AS last_date, bool_or(s.hot_route) AS hot_route,
-                       (array_agg(s.ref ORDER BY s.declared_on, s.ref))[1:20] AS refs,
                        coalesce(max(r.n), 0) AS split_n, max(r.start_on) AS split_first, max(r.end_on) AS split_last,
-                       max(s.control_kg) AS control_kg,
-                       (array_agg(s.ref ORDER BY s.declared_on, s.ref)
-                            FILTER (WHERE s.in_band AND s.declared_on BETWEEN r.start_on AND r.end_on))[1:20] AS split_refs
+                       max(s.control_kg) AS control_kg
                   FROM banded s LEFT JOIN run r USING (firm_id, substance_id)
                  WHERE s.in_window
                  GROUP BY s.firm_id, s.substance_id
@@ -89,18 +86,31 @@ extension RuleQueries {
                 SELECT t.*, t.days >= $6::float8 AND t.minus_log_p >= $2::float8 AS count_spike,
                        t.split_n >= $3::float8 AND t.split_n >= $5::float8 * t.split_lambda AS split
                   FROM tested t
+            ),
+            -- The declarations cited (the first 20 of the window, of the run) only for the pairs that fire: ordering
+            -- every pair's shipments for them took a third of this rule's time.
+            fired AS MATERIALIZED (
+                SELECT t.* FROM counted t WHERE t.split OR t.count_spike
+            ),
+            refs AS (
+                SELECT s.firm_id, s.substance_id, (array_agg(s.ref ORDER BY s.declared_on, s.ref))[1:20] AS refs,
+                       (array_agg(s.ref ORDER BY s.declared_on, s.ref)
+                            FILTER (WHERE s.in_band AND s.declared_on BETWEEN f.split_first AND f.split_last))[1:20] AS split_refs
+                  FROM fired f JOIN banded s USING (firm_id, substance_id)
+                 WHERE s.in_window
+                 GROUP BY s.firm_id, s.substance_id
             )
             SELECT 'frequency_spike' AS rule, 'split' AS kind, t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM') AS period,
                    'import' AS direction, t.split_n AS observed, $3::float8 AS expected, t.control_kg AS threshold,
                    t.split_first AS first_date, t.split_last AS last_date, NULL::text AS reference, NULL::date AS reference_date, t.split_n AS records,
-                   t.split_refs AS declarations, '{}'::text[] AS licences, '{}'::bigint[] AS reports, t.hot_route,
+                   x.split_refs AS declarations, '{}'::text[] AS licences, '{}'::bigint[] AS reports, t.hot_route,
                    t.minus_log_p AS statistic
-              FROM counted t WHERE t.split
+              FROM fired t JOIN refs x USING (firm_id, substance_id) WHERE t.split
             UNION ALL
             SELECT 'frequency_spike', 'count', t.firm_id, t.substance_id, to_char($1::date, 'YYYY-MM'), 'import', t.n,
-                   t.lambda, $2::float8, t.first_date, t.last_date, NULL, NULL, t.n, t.refs, '{}', '{}', t.hot_route,
+                   t.lambda, $2::float8, t.first_date, t.last_date, NULL, NULL, t.n, x.refs, '{}', '{}', t.hot_route,
                    t.minus_log_p
-              FROM counted t WHERE t.count_spike AND NOT t.split
+              FROM fired t JOIN refs x USING (firm_id, substance_id) WHERE t.count_spike AND NOT t.split
             """)
     }
 
