@@ -66,6 +66,8 @@ read -r FULL FULL_FINDINGS FULL_ALERTS _ < <("$CTL" admin sweep run --full --as-
 echo "full sweep:        ${FULL} s  ($FULL_FINDINGS findings, $FULL_ALERTS alerts raised)"
 
 NEW=$((LINES / 100))
+# Each new line repeats a line of the world (the one the generator wrote as its line number 1 + g × 7919 mod LINES,
+# declaration TK…) with its firm and substance, dated in the last four weeks: 9,001 of the 10,000 pairs get one.
 psql -qAt -d sweep -v ON_ERROR_STOP=1 <<SQL >/dev/null
 SELECT setseed(0.7);
 INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, direction, customs_office_id, transport_mode,
@@ -74,7 +76,7 @@ INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, dir
 SELECT d.firm_id, 'NEW' || g, 1, DATE '$AS_OF' - (g % 28), 'import', d.customs_office_id, d.transport_mode, d.country, d.hs_code,
        d.substance_id, d.quantity, 'KGM', 100, d.kg_pure, l.licence_no, l.id, d.value_usd
   FROM generate_series(1, $NEW) g
-  JOIN declaration_line d ON d.id = 1 + (g * 7919) % $LINES
+  JOIN declaration_line d ON d.declaration_no = 'TK' || (1 + (g * 7919) % $LINES) AND d.line_no = 1
   JOIN licence l ON l.firm_id = d.firm_id AND l.licence_no LIKE 'GP-%/' || extract(year FROM DATE '$AS_OF')
   JOIN licence_line ll ON ll.licence_id = l.id AND ll.substance_id = d.substance_id;
 ANALYZE declaration_line;
