@@ -67,7 +67,7 @@ echo "full sweep:        ${FULL} s  ($FULL_FINDINGS findings, $FULL_ALERTS alert
 
 NEW=$((LINES / 100))
 # Each new line repeats a line of the world (the one the generator wrote as its line number 1 + g × 7919 mod LINES,
-# declaration TK…) with its firm and substance, dated in the last four weeks: 9,001 of the 10,000 pairs get one.
+# declaration TK…) with its firm and substance, dated in the last four weeks: each of the 10,000 pairs gets one.
 psql -qAt -d sweep -v ON_ERROR_STOP=1 <<SQL >/dev/null
 SELECT setseed(0.7);
 INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, direction, customs_office_id, transport_mode,

@@ -120,12 +120,14 @@ enum RuleQueries {
     /// unknown number, another firm's, revoked, suspended, lapsed, not yet valid, another substance, another
     /// activity, past its shipment count (counting distinct declarations in date order). Lines are first grouped
     /// by licence, firm, substance and direction with their date range; only groups that could hold a bad line
-    /// are examined line by line.
+    /// are examined line by line. Every line examined cites a licence of `groups`, so an incremental sweep reads only
+    /// those licences' lines (`covered`) instead of every licence line.
     static func invalid(scoped: Bool) -> String {
         wrap(
             """
-            WITH covered AS (SELECT DISTINCT licence_id, substance_id FROM licence_line),
-            groups AS (\(licenceGroups(scoped))),
+            WITH groups AS (\(licenceGroups(scoped))),
+            covered AS (SELECT DISTINCT licence_id, substance_id FROM licence_line
+                         \(scoped ? "WHERE licence_id IN (SELECT licence_id FROM groups)" : "")),
             suspect AS (
                 SELECT g.licence_id, g.firm_id, g.substance_id, g.direction
                   FROM groups g
