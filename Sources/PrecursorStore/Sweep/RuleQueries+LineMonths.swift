@@ -13,9 +13,7 @@ extension RuleQueries {
     /// the distinct declarations of each row (`sql/0026_line_month_shipments.sql`): the planner sorts the lines of
     /// each pair (read in (firm, substance, day) order) by month, direction, licence and declaration, 0.6 s more than
     /// the hashed aggregate without them at 5,000 firms, and 4.5 s less than grouping the lines again for the baselines.
-    /// `ordered`: written in month order (a full sweep's build, for the BRIN index on month, `sql/0030`: sorting the
-    /// 236,000 rows at 5,000 firms takes about 0.1 s).
-    static func aggregateLineMonths(from: String, ordered: Bool = false) -> String {
+    static func aggregateLineMonths(from: String) -> String {
         """
         INSERT INTO sweep_line_month (firm_id, substance_id, month, direction, licence_id, kg, lines, shipments, first_date,
                                       last_date, hot_route)
@@ -23,17 +21,8 @@ extension RuleQueries {
                count(DISTINCT d.declaration_no), min(d.declared_on), max(d.declared_on), bool_or(o.hot_route)
           FROM \(from) JOIN customs_office o ON o.id = d.customs_office_id
          GROUP BY d.firm_id, d.substance_id, \(lineMonth), d.direction, d.licence_id
-        \(ordered ? "ORDER BY 3" : "")
         """
     }
-
-    /// Summarises the block ranges of `sweep_line_month`'s month index that its writes left unsummarised (a full
-    /// sweep's build: all of them), when the sweep's role owns the table; otherwise autovacuum does
-    /// (`autosummarize`), and until then those ranges are read whole.
-    static let summarizeLineMonths = """
-        SELECT brin_summarize_new_values('sweep_line_month_month'::regclass) FROM pg_class c
-         WHERE c.oid = 'sweep_line_month'::regclass AND pg_has_role(c.relowner, 'USAGE')
-        """
 
     /// The pair-months whose lines changed since `$1` (a new or updated line carries its transaction's start in
     /// `updated_at`) or that an updated or deleted line left (`declaration_line_vacated`): `sweep_stale_month`.
@@ -44,12 +33,10 @@ extension RuleQueries {
         SELECT firm_id, substance_id, month FROM declaration_line_vacated WHERE vacated_at >= $1
         """
 
-    /// Drops the aggregates of the stale pair-months; bounded by their first and last month, which the month index
-    /// finds (usually the latest month: 10,000 of 236,000 rows at 5,000 firms).
+    /// Drops the aggregates of the stale pair-months.
     static let dropStaleLineMonths = """
         DELETE FROM sweep_line_month m USING sweep_stale_month s
          WHERE m.firm_id = s.firm_id AND m.substance_id = s.substance_id AND m.month = s.month
-           AND m.month >= (SELECT min(month) FROM sweep_stale_month) AND m.month <= (SELECT max(month) FROM sweep_stale_month)
         """
 
     /// The lines of the stale pair-months that the scope covers (a scoped pair-month or whole pair), as a FROM item

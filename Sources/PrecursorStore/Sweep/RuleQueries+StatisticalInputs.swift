@@ -53,11 +53,7 @@ extension RuleQueries {
         let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
         // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
         // kept line months hold the months the baselines were computed from.
-        // A newcomer's months are from its first import on: the lower bound lets the month index skip the older ones.
-        let read = """
-            (h.month = (\(asOfMonth) - interval '1 month')::date OR (h.firm_id, h.substance_id) IN (\(newcomers)))
-            AND h.month >= least((\(asOfMonth) - interval '1 month')::date, (\(asOfMonth) - make_interval(months => $2::int - 1))::date)
-            """
+        let read = "(h.month = (\(asOfMonth) - interval '1 month')::date OR (h.firm_id, h.substance_id) IN (\(newcomers)))"
         let history =
             historyComputed
             ? "SELECT h.* FROM sweep_hist_month h WHERE \(read) \(scoped ? "AND (h.firm_id, h.substance_id) IN (\(scopedPairs))" : "")"

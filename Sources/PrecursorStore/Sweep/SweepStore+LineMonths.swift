@@ -29,8 +29,7 @@ extension SweepStore {
         } else {
             try await connection.run("TRUNCATE sweep_line_month", logger: logger)
             try await connection.run(
-                PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: "declaration_line d", ordered: true)), logger: logger)
-            try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.summarizeLineMonths), logger: logger)
+                PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: "declaration_line d")), logger: logger)
             try await connection.run("ANALYZE sweep_line_month", logger: logger)
         }
         try await connection.run(
