@@ -98,8 +98,11 @@ struct SweepWorld {
 
     /// Sets `rule_config` sweep.month_scan_pairs: from how many scoped pairs an incremental sweep reads a month's lines
     /// whole (1: every scoped month; the default 1,000: none in these small worlds, every pair-month is probed).
+    /// Fails when the key is not seeded (the sweep would then silently run with the default).
     func monthScanPairs(_ pairs: Double) async throws {
-        try await run("UPDATE rule_config SET value = \(pairs) WHERE rule = 'sweep' AND key = 'month_scan_pairs' RETURNING key")
+        let updated = try await strings(
+            "UPDATE rule_config SET value = \(pairs) WHERE rule = 'sweep' AND key = 'month_scan_pairs' RETURNING key")
+        guard updated.count == 1 else { throw StoreError.configuration("rule_config holds no sweep.month_scan_pairs") }
     }
 
     /// The findings of the last sweep: rule, kind, tax code, substance code, period, evidence.
