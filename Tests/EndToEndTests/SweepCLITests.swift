@@ -48,6 +48,8 @@ import Testing
         let list = try await runCommand(["admin", "rules", "list", "--format", "csv"], environment: env)
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("report_mismatch,tolerance_pct,5,migration,"))
+        // Not a rule's threshold but the sweep's own knob, listed and set the same way.
+        #expect(list.stdout.contains("sweep,month_scan_pairs,1000,migration,"), "\(list.stdout)")
         let set = try await runCommand(["admin", "rules", "set", "report_mismatch", "tolerance_pct", "7.5"], environment: env)
         #expect(set.status == 0, "\(set.stderr)")
         #expect(set.stdout.contains("report_mismatch.tolerance_pct = 7.500"))
