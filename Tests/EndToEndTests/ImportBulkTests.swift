@@ -24,7 +24,9 @@ import Testing
         // Ids already drawn (and rolled back) elsewhere: the load starts after them.
         try await fixture.execute("SELECT setval(pg_get_serial_sequence('declaration_line', 'id'), 41)")
         let indexes = try await fixture.declarationIndexes()
-        #expect(indexes.contains { $0[0] == "declaration_line_pkey" })
+        // The primary key is the natural key (migration 0030); the surrogate id has no index of its own.
+        #expect(indexes.contains { $0[0] == "declaration_line_pkey" && $0[1].hasSuffix("(declaration_no, line_no)") }, "\(indexes)")
+        #expect(!indexes.contains { $0[1].hasSuffix("(id)") }, "\(indexes)")
         let rows = [
             ImportFixture.declarationsHeader, Self.line("B-1", 1), Self.line("B-1", 2),
             "B-1,3,2026-02-30,import,0100233488,HAN_AIR,air,CN,2915.24,ACETIC_ANHYDRIDE,1,KGM,,,", Self.line("B-2", 1),

@@ -36,7 +36,7 @@ extension IngestStatements {
         let existing = try await execute(
             """
             CREATE TEMP TABLE ingest_existing ON COMMIT DROP AS
-            SELECT s.line, t.id FROM ingest_stage s
+            SELECT s.line FROM ingest_stage s
               JOIN declaration_line t ON t.declaration_no = s.declaration_no AND t.line_no = s.line_number
              WHERE s.reasons IS NULL
             """)
@@ -50,7 +50,7 @@ extension IngestStatements {
                 UPDATE declaration_line t
                    SET (\(Self.columns), import_batch_id, updated_at) = (\(Self.values), $1, now())
                   FROM ingest_existing e JOIN ingest_stage s ON s.line = e.line
-                 WHERE t.id = e.id AND \(Self.good)
+                 WHERE t.declaration_no = s.declaration_no AND t.line_no = s.line_number AND \(Self.good)
                    AND (\(Self.stored.map { "t.\($0.column)" }.joined(separator: ", "))) IS DISTINCT FROM (\(Self.values))
                 """, batch: true)
         }
