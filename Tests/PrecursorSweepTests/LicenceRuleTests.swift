@@ -1,5 +1,6 @@
 import Foundation
 import PrecursorCore
+import PrecursorStore
 import PrecursorSweep
 import Testing
 
@@ -88,6 +89,58 @@ import Testing
         #expect(found.map(\.kind) == ["shipments_exceeded"])
         #expect(found.first?.evidence.contains("\"S3/1\"") == true)
         #expect(found.first?.evidence.contains("\"S2/1\"") == false)
+    }
+
+    /// The shipment count is the holder's: firm B's S2 citing firm A's licence is firm B's finding (another firm's
+    /// licence), not one of A's two shipments, so A's S3 is still allowed and S4 is the one past the count.
+    @Test func anotherFirmsCitationIsNotOneOfTheHoldersShipments() async throws {
+        let world = try await W.make("shipmentsother")
+        try await world.licences(["4/GP,\(W.firmA),MOIT,import,ACETONE,100,100000,2026-01-01,2026-12-31,active"])
+        try await world.run("UPDATE licence SET shipments_allowed = 2 WHERE licence_no = '4/GP'")
+        try await world.declarations([
+            Self.line("S1", "2026-03-01", licence: "4/GP"), Self.line("S2", "2026-03-02", W.firmB, licence: "4/GP"),
+            Self.line("S3", "2026-03-03", licence: "4/GP"), Self.line("S4", "2026-03-04", licence: "4/GP"),
+        ])
+        try await world.sweep("2026-03-31")
+        let found = try await world.lastFindings(.licenceInvalid)
+        #expect(found.map { "\($0.taxCode) \($0.kind)" }.sorted() == ["\(W.firmA) shipments_exceeded", "\(W.firmB) other_firm"])
+        let exceeded = try #require(found.first { $0.kind == "shipments_exceeded" })
+        #expect(exceeded.evidence.contains("\"S4/1\"") && !exceeded.evidence.contains("\"S3/1\""), "\(exceeded.evidence)")
+    }
+
+    /// A licence that changes hands: the old holder's lines citing it now cite another firm's licence, the new holder's
+    /// no longer do, and an incremental sweep examines both (the old holder's lines through the pair-months the change
+    /// records, since lines are no longer indexed by licence). The firm page shows each firm its own lines only.
+    @Test func aLicenceChangingHandsIsFollowedByAnIncrementalSweep() async throws {
+        let world = try await W.make("holder")
+        let licence = "6/GP,\(W.firmA),MOIT,import,ACETONE,100,100000,2026-01-01,2026-12-31,active"
+        try await world.licences([licence])
+        try await world.declarations([
+            Self.line("X1", "2026-03-01", licence: "6/GP"), Self.line("X2", "2026-03-02", W.firmB, licence: "6/GP"),
+        ])
+        try await world.sweep("2026-03-31")
+        #expect(try await world.lastFindings(.licenceInvalid).map { "\($0.taxCode) \($0.kind)" } == ["\(W.firmB) other_firm"])
+        #expect(try await Self.licencePages(world) == ["\(W.firmA) 6/GP 1 [2000.0]"])
+
+        try await world.licences([licence.replacingOccurrences(of: W.firmA, with: W.firmB)])
+        try await world.sweep("2026-03-31", full: false)
+        #expect(try await world.lastFindings(.licenceInvalid).map { "\($0.taxCode) \($0.kind)" } == ["\(W.firmA) other_firm"])
+        #expect(try await Self.licencePages(world) == ["\(W.firmB) 6/GP 1 [2000.0]"])
+    }
+
+    /// Each firm's licences as its page shows them: number, its declarations citing it, drawn kg per licence line.
+    static func licencePages(_ world: W) async throws -> [String] {
+        try await Database.with(url: world.url, logger: world.logger) { db in
+            let directory = FirmDirectory(database: db, logger: world.logger)
+            var pages: [String] = []
+            for firm in [W.firmA, W.firmB] {
+                let id = try #require(try await directory.firm(taxCode: firm)).id
+                for licence in try await directory.licences(firmID: id) {
+                    pages.append("\(firm) \(licence.licenceNo) \(licence.shipmentsUsed) \(licence.lines.map(\.drawnKg))")
+                }
+            }
+            return pages
+        }
     }
 
     /// Granted 1,000 kg: below 90 % silent; from 90 % a warning; above 100 % overdrawn (critical).

@@ -128,17 +128,24 @@ public struct FirmDirectory: Sendable {
         }
     }
 
-    /// A firm's licences with granted, drawn (declared kg citing the licence) and remaining quantities per line.
+    /// A firm's licences with granted, drawn (the firm's declared kg citing the licence, as licence_overdrawn sums it)
+    /// and remaining quantities per line, and the firm's declarations citing each licence. The firm's lines are read
+    /// once, through the (firm, substance, day) index; other firms citing its licences are not shown (migration 0031).
     public func licences(firmID: Int64) async throws -> [Licence] {
         let rows = try await database.rows(
             """
+            WITH cited AS (
+                SELECT d.licence_id, d.substance_id, d.declaration_no, d.kg_pure FROM declaration_line d
+                 WHERE d.firm_id = \(firmID) AND d.licence_id IS NOT NULL
+            ),
+            used AS (SELECT licence_id, count(DISTINCT declaration_no)::int AS declarations FROM cited GROUP BY licence_id),
+            drawn AS (SELECT licence_id, substance_id, sum(kg_pure) AS kg FROM cited GROUP BY licence_id, substance_id)
             SELECT l.licence_no, l.authority, l.activity, l.valid_from::text, l.valid_until::text, l.extended_until::text,
-                   l.shipments_allowed, l.status,
-                   (SELECT count(DISTINCT d.declaration_no)::int FROM declaration_line d WHERE d.licence_id = l.id),
-                   s.code, ll.concentration_pct::float8, ll.quantity_kg::float8,
-                   coalesce((SELECT sum(d.kg_pure) FROM declaration_line d
-                              WHERE d.licence_id = l.id AND d.substance_id = ll.substance_id), 0)::float8
+                   l.shipments_allowed, l.status, coalesce(u.declarations, 0),
+                   s.code, ll.concentration_pct::float8, ll.quantity_kg::float8, coalesce(dr.kg, 0)::float8
               FROM licence l JOIN licence_line ll ON ll.licence_id = l.id JOIN substance s ON s.id = ll.substance_id
+              LEFT JOIN used u ON u.licence_id = l.id
+              LEFT JOIN drawn dr ON dr.licence_id = l.id AND dr.substance_id = ll.substance_id
              WHERE l.firm_id = \(firmID)
              ORDER BY l.valid_until DESC, l.licence_no, s.code
             """)

@@ -118,7 +118,8 @@ enum RuleQueries {
 
     /// Movements citing a licence that does not allow them: the first reason that applies, in this order —
     /// unknown number, another firm's, revoked, suspended, lapsed, not yet valid, another substance, another
-    /// activity, past its shipment count (counting distinct declarations in date order). Lines are first grouped
+    /// activity, past its shipment count (counting the holder's distinct declarations citing it, in date order: another
+    /// firm's citation is that firm's finding, not one of the holder's shipments). Lines are first grouped
     /// by licence, firm, substance and direction with their date range; only groups that could hold a bad line
     /// are examined line by line. Every line examined cites a licence of `groups`, so an incremental sweep reads only
     /// those licences' lines (`covered`) instead of every licence line.
@@ -146,12 +147,14 @@ enum RuleQueries {
                 SELECT \(lineColumns) FROM \(lines(scoped))
                  WHERE d.licence_id IS NULL AND d.licence_no IS NOT NULL AND d.declared_on <= $1::date
             ),
+            counted AS (
+                SELECT DISTINCT l.id, l.firm_id FROM suspect s JOIN licence l ON l.id = s.licence_id
+                 WHERE l.shipments_allowed IS NOT NULL
+            ),
             shipment AS (
                 SELECT d.id, dense_rank() OVER (PARTITION BY d.licence_id ORDER BY d.declared_on, d.declaration_no) AS n
-                  FROM declaration_line d
-                 WHERE d.licence_id IN (SELECT s.licence_id FROM suspect s JOIN licence l ON l.id = s.licence_id
-                                         WHERE l.shipments_allowed IS NOT NULL)
-                   AND d.declared_on <= $1::date
+                  FROM counted l JOIN declaration_line d ON d.firm_id = l.firm_id AND d.licence_id = l.id
+                 WHERE d.declared_on <= $1::date
             ),
             judged AS (
                 SELECT d.firm_id, d.substance_id, d.direction, d.declared_on, d.declaration_no, d.line_no, d.kg_pure,
