@@ -4,8 +4,9 @@
 -- (licence_overdrawn always summed only those), and so is the firm page's "drawn" (which also no longer shows an
 -- enterprise what other firms declared). Another firm's line citing the licence is judged only by who holds the
 -- licence (licence_invalid "other_firm"), so it needs looking at again only when the licence changes hands: this
--- trigger then records the pair-months of every line citing it for the next sweep, as an updated line does. That
--- reads the whole table, once per licence import that moves a licence; a rare correction.
+-- trigger then records the pair-months of every line citing it for the next sweep, as an updated line does (so that
+-- sweep also rebuilds the statistical baselines, as after any recorded line). That reads the whole table, once per
+-- licence import that moves a licence: a rare correction.
 DROP INDEX declaration_line_licence;
 
 CREATE FUNCTION licence_holder_changed() RETURNS trigger
