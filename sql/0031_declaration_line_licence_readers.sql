@@ -12,10 +12,14 @@ DROP INDEX declaration_line_licence;
 CREATE FUNCTION licence_holder_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO declaration_line_vacated (firm_id, substance_id, month, licence_id)
-    SELECT DISTINCT d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date, d.licence_id
-      FROM old_licences o JOIN new_licences n ON n.id = o.id AND n.firm_id <> o.firm_id
-      JOIN declaration_line d ON d.licence_id = n.id;
+    -- Every licence UPDATE comes here (a status, an extension, a licence line touching its licence): only a change of
+    -- holder reads the lines.
+    IF EXISTS (SELECT 1 FROM old_licences o JOIN new_licences n ON n.id = o.id WHERE n.firm_id <> o.firm_id) THEN
+        INSERT INTO declaration_line_vacated (firm_id, substance_id, month, licence_id)
+        SELECT DISTINCT d.firm_id, d.substance_id, date_trunc('month', d.declared_on)::date, d.licence_id
+          FROM old_licences o JOIN new_licences n ON n.id = o.id AND n.firm_id <> o.firm_id
+          JOIN declaration_line d ON d.licence_id = n.id;
+    END IF;
     RETURN NULL;
 END $$;
 CREATE TRIGGER licence_holder_changed AFTER UPDATE ON licence

@@ -108,6 +108,34 @@ import Testing
         #expect(exceeded.evidence.contains("\"S4/1\"") && !exceeded.evidence.contains("\"S3/1\""), "\(exceeded.evidence)")
     }
 
+    /// A licence for two substances counts shipments of both: an incremental sweep after a new ephedrine shipment, and
+    /// after an earlier acetone one that moves every later shipment up a place, finds what a full sweep finds.
+    @Test func aShipmentCountSpansTheLicencesSubstancesInIncrementalSweeps() async throws {
+        let world = try await W.make("shipmentspan")
+        try await world.licences([
+            "9/GP,\(W.firmA),MOIT,import,ACETONE,100,100000,2026-01-01,2026-12-31,active",
+            "9/GP,\(W.firmA),MOIT,import,EPHEDRINE,100,100000,2026-01-01,2026-12-31,active",
+        ])
+        try await world.run("UPDATE licence SET shipments_allowed = 2 WHERE licence_no = '9/GP'")
+        try await world.declarations([Self.line("S1", "2026-03-02", licence: "9/GP"), Self.line("S2", "2026-03-03", licence: "9/GP")])
+        try await world.sweep("2026-03-31")
+        #expect(try await world.lastFindings(.licenceInvalid).isEmpty)
+        func exceeded() async throws -> [String] {
+            try await world.lastFindings(.licenceInvalid).map {
+                "\($0.substance) \($0.kind) \($0.evidence.contains("\"S2/1\"")) \($0.evidence.contains("\"S3/1\""))"
+            }
+        }
+        try await world.declarations([Self.line("S3", "2026-03-04", substance: "EPHEDRINE", kg: "5", licence: "9/GP")])
+        try await world.sweep("2026-03-31", full: false)
+        #expect(try await exceeded() == ["EPHEDRINE shipments_exceeded false true"])
+        try await world.declarations([Self.line("S0", "2026-03-01", licence: "9/GP")])
+        try await world.sweep("2026-03-31", full: false)
+        let incremental = try await exceeded()
+        #expect(incremental == ["ACETONE shipments_exceeded true false", "EPHEDRINE shipments_exceeded false true"])
+        try await world.sweep("2026-03-31")
+        #expect(try await exceeded() == incremental)
+    }
+
     /// A licence that changes hands: the old holder's lines citing it now cite another firm's licence, the new holder's
     /// no longer do, and an incremental sweep examines both (the old holder's lines through the pair-months the change
     /// records, since lines are no longer indexed by licence). The firm page shows each firm its own lines only.

@@ -119,7 +119,8 @@ enum RuleQueries {
     /// Movements citing a licence that does not allow them: the first reason that applies, in this order —
     /// unknown number, another firm's, revoked, suspended, lapsed, not yet valid, another substance, another
     /// activity, past its shipment count (counting the holder's distinct declarations citing it, in date order: another
-    /// firm's citation is that firm's finding, not one of the holder's shipments). Lines are first grouped
+    /// firm's citation is that firm's finding, not one of the holder's shipments; they are read pair by pair, from the
+    /// groups of the holder's lines citing it, all suspect). Lines are first grouped
     /// by licence, firm, substance and direction with their date range; only groups that could hold a bad line
     /// are examined line by line. Every line examined cites a licence of `groups`, so an incremental sweep reads only
     /// those licences' lines (`covered`) instead of every licence line.
@@ -148,12 +149,14 @@ enum RuleQueries {
                  WHERE d.licence_id IS NULL AND d.licence_no IS NOT NULL AND d.declared_on <= $1::date
             ),
             counted AS (
-                SELECT DISTINCT l.id, l.firm_id FROM suspect s JOIN licence l ON l.id = s.licence_id
+                SELECT DISTINCT s.licence_id, s.firm_id, s.substance_id
+                  FROM suspect s JOIN licence l ON l.id = s.licence_id AND l.firm_id = s.firm_id
                  WHERE l.shipments_allowed IS NOT NULL
             ),
             shipment AS (
                 SELECT d.id, dense_rank() OVER (PARTITION BY d.licence_id ORDER BY d.declared_on, d.declaration_no) AS n
-                  FROM counted l JOIN declaration_line d ON d.firm_id = l.firm_id AND d.licence_id = l.id
+                  FROM counted c JOIN declaration_line d ON d.firm_id = c.firm_id AND d.substance_id = c.substance_id
+                                                         AND d.licence_id = c.licence_id
                  WHERE d.declared_on <= $1::date
             ),
             judged AS (
