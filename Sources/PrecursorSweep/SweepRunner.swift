@@ -52,6 +52,7 @@ public struct SweepRunner: Sendable {
                 try await locked(connection, wait: wait) {
                     let store = SweepStore(connection: connection, logger: logger)
                     try await store.refreshStatistics()
+                    if request.scope == .incremental { try await store.summarizeChangedLines() }
                     let watermark = try await store.dataWatermark()
                     // The rule queries' cost estimates are large enough to trigger JIT compilation, which costs more
                     // than it saves here: measured 1.2 s of compilation for a 0.4 s missing_report query at 5,000
