@@ -34,6 +34,19 @@ import Testing
         try await world.run("DELETE FROM declaration_line WHERE declaration_no = 'C2'")
     }
 
+    /// Lines loaded row by row (3,000: more than one block range of 32 pages) leave their ranges of the changed-lines
+    /// BRIN index unsummarized (an unsummarized range matches every look-up by `updated_at`); an incremental sweep
+    /// summarizes them before it looks, so no whole range is left to summarize afterwards.
+    @Test func anIncrementalSweepSummarizesTheChangedLinesIndex() async throws {
+        let world = try await W.make("lmbrin")
+        try await Self.base(world)
+        try await world.sweep("2026-04-30")
+        try await world.declarations(
+            (1...3_000).map { SweepPolicyTests.line("N\($0)", "2026-05-\(10 + $0 % 20)", W.firmA, "ACETONE", kg: "1", licence: "GP-A") })
+        try await world.sweep("2026-05-31", full: false)
+        #expect(try await world.strings("SELECT brin_summarize_new_values('declaration_line_changed_brin')::text") == [["0"]])
+    }
+
     /// Rows of `sweep_line_month` that differ from the same aggregates computed afresh from the lines.
     static func driftedAggregates(_ world: SweepWorld) async throws -> [[String]] {
         let fresh = """
