@@ -49,6 +49,18 @@ import Testing
 
     @Test func anEnterpriseSeesOnlyItsOwnFirm() async throws {
         let world = try await SmallWorld.make("apiisolation")
+        // Firm B cites firm A's licence: that is B's finding (another firm's licence), not A's drawdown, and A's page
+        // shows nothing of what B declared.
+        try await Database.with(url: world.url, logger: Logger(label: "test")) { db in
+            _ = try await db.rows(
+                """
+                INSERT INTO declaration_line (firm_id, declaration_no, line_no, declared_on, direction, customs_office_id, transport_mode,
+                    country, hs_code, substance_id, quantity, unit, concentration_pct, kg_pure, licence_no, licence_id, value_usd)
+                SELECT f.id, '105000000009', 1, '2026-03-13', 'import', d.customs_office_id, 'air', 'IN', '29394100', d.substance_id,
+                       400, 'KGM', 100, 400, d.licence_no, d.licence_id, 80000
+                  FROM firm f, declaration_line d WHERE f.tax_code = \(SmallWorld.firmB) AND d.declaration_no = '105000000001'
+                """)
+        }
         let daemon = try await world.startDaemon()
         let token = world.enterpriseAToken
 
@@ -61,6 +73,7 @@ import Testing
         #expect(line?["grantedKg"] as? Double == 1000)
         #expect(line?["drawnKg"] as? Double == 250)
         #expect(line?["remainingKg"] as? Double == 750)
+        #expect((me.json["licences"] as? [[String: Any]])?.first?["shipmentsUsed"] as? Int == 1)
 
         // Another firm, another firm's alert, its own alert: all 404, indistinguishable from absent.
         let other = try await daemon.request("GET", "/v1/firms/\(SmallWorld.firmB)", token: token)

@@ -62,7 +62,7 @@ public struct SweepStore: Sendable {
     /// sweep read the lines changed since the last one. Lines written row by row (a small import, an operator's SQL)
     /// leave their ranges to autovacuum's summarization, which may drop requests or not have come by yet; a bulk
     /// import summarizes every range itself. Here the lines of such ranges are read once instead of four times (0.8 s
-    /// of an incremental sweep on the bench world with 400 ranges unsummarized). Skipped silently where the role may not.
+    /// of an incremental sweep on the bench world with about 415 ranges unsummarized). Skipped silently where the role may not.
     public func summarizeChangedLines() async throws {
         do {
             try await connection.run("SELECT brin_summarize_new_values('declaration_line_changed_brin'::regclass)", logger: logger)
