@@ -144,10 +144,11 @@ public struct SweepStore: Sendable {
             UNION SELECT licence_id FROM sweep_changed_line WHERE licence_id IS NOT NULL
             """, logger: logger)
         // The pairs of changed licences and firms are joined to their lines, not filtered with `IN (…) OR IN (…)`: that
-        // read all million lines (0.6 s at load 11) to find none in the bench's incremental sweep. A changed licence's
-        // lines are its holder's, found through the (firm, substance, day) index, each holder's lines read once for all
-        // its changed licences: other firms' lines citing a licence are judged only by who holds it, and a change of
-        // holder records their pair-months as vacated (migration 0031).
+        // read all million lines (0.6 s at load 11) to find none in the bench's incremental sweep. The lines of a changed
+        // licence, or of one with a shipment count that a changed line cites, are its holder's, found through the (firm,
+        // substance, day) index, each holder's lines read once for all such licences: other firms' lines citing a
+        // licence are judged only by who holds it, and a change of holder records their pair-months as vacated
+        // (migration 0031).
         try await connection.run(
             """
             INSERT INTO sweep_scope (firm_id, substance_id, month)
@@ -155,11 +156,10 @@ public struct SweepStore: Sendable {
             UNION SELECT ll.firm_id, ll.substance_id, NULL::date FROM licence_line ll
                    WHERE ll.licence_id IN (SELECT id FROM licence WHERE updated_at >= \(watermark))
             UNION SELECT d.firm_id, d.substance_id, NULL
-                    FROM (SELECT firm_id, array_agg(id) AS ids FROM licence WHERE updated_at >= \(watermark) GROUP BY firm_id) l
-                    JOIN declaration_line d ON d.firm_id = l.firm_id AND d.licence_id = ANY(l.ids)
-            UNION SELECT d.firm_id, d.substance_id, NULL
-                    FROM (SELECT l.firm_id, array_agg(l.id) AS ids FROM sweep_scope_licence s JOIN licence l ON l.id = s.licence_id
-                           WHERE l.shipments_allowed IS NOT NULL GROUP BY l.firm_id) l
+                    FROM (SELECT l.firm_id, array_agg(l.id) AS ids FROM licence l
+                           WHERE l.updated_at >= \(watermark)
+                              OR (l.shipments_allowed IS NOT NULL AND l.id IN (SELECT licence_id FROM sweep_scope_licence))
+                           GROUP BY l.firm_id) l
                     JOIN declaration_line d ON d.firm_id = l.firm_id AND d.licence_id = ANY(l.ids)
             UNION SELECT d.firm_id, d.substance_id, NULL
                     FROM firm f JOIN declaration_line d ON d.firm_id = f.id WHERE f.updated_at >= \(watermark)
