@@ -193,7 +193,8 @@ enum RuleQueries {
 
     /// Licence lines whose drawdown (the firm's own declarations citing the licence, up to the as-of date) is past
     /// the critical ratio (`over`) or at the warning ratio (`near`) of the granted kg. `$2` critical, `$3` warning.
-    /// Drawdown is summed from the month aggregates; the source lines are fetched only for the licences that hit.
+    /// Drawdown is summed from the month aggregates; the source lines are fetched only for the licences that hit, from
+    /// the pair's days between the first and the last line citing the licence (up to the as-of date).
     static func overdrawn(scoped: Bool) -> String {
         wrap(
             """
@@ -229,7 +230,7 @@ enum RuleQueries {
                   SELECT array_agg(z.ref) AS list FROM (
                       SELECT d.declaration_no || '/' || d.line_no AS ref FROM declaration_line d
                        WHERE d.licence_id = h.licence_id AND d.firm_id = h.firm_id AND d.substance_id = h.substance_id
-                         AND d.declared_on <= $1::date
+                         AND d.declared_on BETWEEN h.first_date AND h.last_date
                        ORDER BY d.declared_on DESC, d.declaration_no DESC, d.line_no DESC LIMIT 20) z
               ) refs ON true
              WHERE h.drawn_kg > h.granted_kg * $2::float8::numeric OR h.drawn_kg >= h.granted_kg * $3::float8::numeric
