@@ -44,7 +44,9 @@ public struct SweepReport: Sendable, Codable {
     public var alerts: [String: Int]
     /// Alert groups per policy outcome: new, new_rule, score_rose, quiet, suppressed.
     public var outcomes: [String: Int]
-    /// Seconds per rule query.
+    /// Seconds per rule query, and per step that prepares them (`line_months`, `statistical_tables`, …; in a parallel
+    /// incremental sweep the rules evaluated on the second connection are timed there, `committed_inputs` is its scope
+    /// and window lines and `committed_only_wait` how long this sweep then waited for it).
     public var ruleSeconds: [String: Double]
     /// The alerts raised, strongest first.
     public var top: [Raised]

@@ -7,11 +7,12 @@ extension SweepRunner {
     /// Makes the statistical rules' inputs ready: the baselines of the as-of date (`reused`: the sweep that computed
     /// the stored ones, still valid; else computed now, with `lines`, their part read from the lines alone on a second
     /// connection, or here when there was none), then the
-    /// as-of window of the pairs the sweep reports. Returns the seconds of each step (`statistical_baselines`,
+    /// month tables of the pairs the sweep reports, and their window's tables unless `windowTables` is false (another
+    /// connection builds them for the rules it evaluates). Returns the seconds of each step (`statistical_baselines`,
     /// `statistical_tables`).
     func prepareStatistical(
         store: SweepStore, asOf: CivilDate, scoped: Bool, sweepID: Int64, watermark: Date, thresholds: RuleThresholds,
-        reused: Int64?, lines: SweepStore.LineBaselines?
+        reused: Int64?, lines: SweepStore.LineBaselines?, windowTables: Bool
     ) async throws -> [String: Double] {
         let clock = ContinuousClock()
         let start = clock.now
@@ -29,6 +30,7 @@ extension SweepRunner {
             try await store.buildBaselines(asOf: asOf, sweepID: sweepID, watermark: watermark, lines: computed)
         }
         let tablesStart = clock.now
+        if windowTables { try await store.buildWindowTables(asOf: asOf, scoped: scoped) }
         try await store.buildStatisticalTables(
             asOf: asOf, scoped: scoped, historyComputed: reused == nil, newMonths: thresholds[.peerOutlier, "new_months"])
         return [
@@ -44,6 +46,21 @@ extension SweepRunner {
         guard let snapshot else { return nil }
         return try await database.client.withConnection { connection in
             try await SweepStore.lineBaselines(on: connection, snapshot: snapshot, asOf: asOf, splitBand: splitBand, logger: logger)
+        }
+    }
+
+    /// The hits of the `rules` that read nothing a sweep's transaction writes (`SweepStore.committedOnlyRules`), in an
+    /// incremental sweep since `previous`, evaluated on a connection of their own on `snapshot` (the sweep
+    /// transaction's); nil without a snapshot (they are evaluated in the sweep's own transaction).
+    static func committedOnlyHits(
+        database: Database, snapshot: String?, previous: SweepStore.PreviousSweep?, asOf: CivilDate, monthScanPairs: Double,
+        rules: [(rule: SweepRule, parameters: [Double])], shared: RuleQueue, logger: Logger
+    ) async throws -> SweepStore.CommittedOnlyHits? {
+        guard let snapshot, let previous else { return nil }
+        return try await database.client.withConnection { connection in
+            try await SweepStore.committedOnlyHits(
+                on: connection, snapshot: snapshot, previous: previous, asOf: asOf, monthScanPairs: monthScanPairs, rules: rules,
+                more: { await shared.next() }, logger: logger)
         }
     }
 
@@ -81,4 +98,15 @@ extension SweepRunner {
     static func explorationParameters(_ t: RuleThresholds, sweepID: Int64, scheduledFull: Bool) -> [Double] {
         [scheduledFull ? t[.exploration, "share"] : 0, Double(sweepID)]
     }
+}
+
+/// The rules either connection of a parallel incremental sweep may evaluate (`SweepStore.eitherConnectionRules`), handed
+/// out one at a time to whichever asks first: how long each side's own work takes depends on the data and on the
+/// machine's load, so a fixed split would leave one connection waiting for the other.
+actor RuleQueue {
+    private var pending: [(rule: SweepRule, parameters: [Double])]
+
+    init(_ rules: [(rule: SweepRule, parameters: [Double])]) { pending = rules }
+
+    func next() -> (rule: SweepRule, parameters: [Double])? { pending.isEmpty ? nil : pending.removeFirst() }
 }

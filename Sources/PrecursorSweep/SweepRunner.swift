@@ -51,6 +51,7 @@ public struct SweepRunner: Sendable {
             return try await database.client.withConnection { connection in
                 try await locked(connection, wait: wait) {
                     let store = SweepStore(connection: connection, logger: logger)
+                    await store.enlargeTemporaryBuffers()
                     try await store.refreshStatistics()
                     if request.scope == .incremental { try await store.summarizeChangedLines() }
                     let watermark = try await store.dataWatermark()
@@ -108,14 +109,11 @@ public struct SweepRunner: Sendable {
         }
         let thresholds = RuleThresholds(try await store.thresholds())
         var scope = request.scope
-        var scopeEntries: Int?
         var since: SweepStore.PreviousSweep?
         if scope == .incremental {
             if let previous = try await store.previousSuccessful(), previous.asOf <= request.asOf,
                 !(try await store.thresholdsChanged(since: previous.dataWatermark))
             {
-                scopeEntries = try await store.buildScope(
-                    since: previous, asOf: request.asOf, monthScanPairs: thresholds["sweep", "month_scan_pairs"])
                 since = previous
             } else {
                 scope = .full
@@ -125,13 +123,29 @@ public struct SweepRunner: Sendable {
         var timings: [String: Double] = [:]
         // The statistical baselines: reused while valid (incremental sweeps), else computed, the part read from the
         // lines alone on a second connection on this transaction's snapshot while this one builds the line months.
+        // Reused (committed before this snapshot), that connection evaluates the rules that read nothing this
+        // transaction writes instead, beside the line months and the other rules here.
         let reused = scoped ? try await store.reusableBaselines(asOf: request.asOf) : nil
-        let snapshot = reused == nil && database.maximumConnections > 1 ? try await store.exportSnapshot() : nil
+        let snapshot = database.maximumConnections > 1 ? try await store.exportSnapshot() : nil
+        let monthScanPairs = thresholds["sweep", "month_scan_pairs"]
+        let parallel = since != nil && reused != nil && snapshot != nil
+        let committedOnly = parallel ? SweepStore.committedOnlyRules.map { ($0, Self.parameters($0, thresholds)) } : []
+        let shared = RuleQueue(parallel ? SweepStore.eitherConnectionRules.map { ($0, Self.parameters($0, thresholds)) } : [])
         async let sideLines = Self.lineBaselines(
-            database: database, snapshot: snapshot, asOf: request.asOf, splitBand: thresholds[.frequencySpike, "split_band"],
-            logger: logger)
+            database: database, snapshot: reused == nil ? snapshot : nil, asOf: request.asOf,
+            splitBand: thresholds[.frequencySpike, "split_band"], logger: logger)
+        async let sideHits = Self.committedOnlyHits(
+            database: database, snapshot: parallel ? snapshot : nil, previous: since, asOf: request.asOf,
+            monthScanPairs: monthScanPairs, rules: committedOnly, shared: shared, logger: logger)
+        // With the line rules elsewhere, only the line months read the scope's lines here: read once, they are not kept.
+        var scopeEntries: Int?
+        if let since {
+            scopeEntries = try await store.buildScope(
+                since: since, asOf: request.asOf, monthScanPairs: monthScanPairs, lines: !parallel)
+        }
         let lineMonthStart = clock.now
-        try await store.refreshLineMonths(sweepID: sweepID, previous: since, asOf: request.asOf)
+        try await store.refreshLineMonths(
+            sweepID: sweepID, previous: since, asOf: request.asOf, monthScanPairs: parallel ? monthScanPairs : nil)
         timings["line_months"] = (clock.now - lineMonthStart).seconds
         let monthStart = clock.now
         try await store.buildMonthTable(asOf: request.asOf, scoped: scoped)
@@ -141,20 +155,34 @@ public struct SweepRunner: Sendable {
         timings["line_baselines_wait"] = (clock.now - waitStart).seconds
         let statistical = try await prepareStatistical(
             store: store, asOf: request.asOf, scoped: scoped, sweepID: sweepID, watermark: watermark, thresholds: thresholds,
-            reused: reused, lines: lines)
+            reused: reused, lines: lines, windowTables: !parallel)
         timings.merge(statistical) { $1 }
         try await store.forgetVacated(before: watermark)
 
-        var findings: [Finding] = []
-        for rule in SweepRule.allCases {
+        // In a parallel sweep the other connection evaluates the committed-only rules, and either takes the shared ones.
+        var hits: [SweepRule: [RuleHit]] = [:]
+        let elsewhere = parallel ? Set(SweepStore.committedOnlyRules + SweepStore.eitherConnectionRules) : []
+        var own = SweepRule.allCases.filter { !elsewhere.contains($0) }[...]
+        while true {
+            var next = own.popFirst()
+            if next == nil { next = await shared.next()?.rule }
+            guard let rule = next else { break }
             let ruleStart = clock.now
             var parameters = Self.parameters(rule, thresholds)
             if rule == .exploration {
                 parameters = Self.explorationParameters(thresholds, sweepID: sweepID, scheduledFull: request.kind == .scheduled && scope == .full)
             }
-            let hits = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: parameters)
-            findings += hits.map { Scoring.finding(for: $0, thresholds: thresholds) }
+            hits[rule] = try await store.hits(of: rule, asOf: request.asOf, scoped: scoped, parameters: parameters)
             timings[rule.rawValue] = (clock.now - ruleStart).seconds
+        }
+        let sideStart = clock.now
+        if let side = try await sideHits {
+            hits.merge(side.hits) { $1 }
+            timings.merge(side.seconds) { $1 }
+            timings["committed_only_wait"] = (clock.now - sideStart).seconds
+        }
+        let findings = SweepRule.allCases.flatMap { rule in
+            (hits[rule] ?? []).map { Scoring.finding(for: $0, thresholds: thresholds) }
         }
         let raiseStart = clock.now
         let outcome = try await AlertRaiser(store: store, logger: logger).raise(

@@ -132,7 +132,7 @@ import Testing
                 let previous = try #require(try await store.previousSuccessful())
                 _ = try await store.buildScope(since: previous, asOf: asOf, monthScanPairs: monthScanPairs)
                 try await store.refreshLineMonths(sweepID: previous.id, previous: previous, asOf: asOf)
-                try await store.buildStatisticalTables(asOf: asOf, scoped: true, historyComputed: false, newMonths: 6)
+                try await store.buildWindowTables(asOf: asOf, scoped: true)
                 let window = try await connection.rows(
                     "SELECT declaration_no FROM sweep_cur_line ORDER BY declaration_no", logger: world.logger
                 ).map { try $0.decode(String.self) }

@@ -129,6 +129,41 @@ import Testing
         #expect(open.contains { $0[0] == W.firmA && $0[3] == "negative_stock" })
     }
 
+    /// An incremental sweep that reuses the stored baselines evaluates the rules reading nothing its transaction writes
+    /// (`SweepStore.committedOnlyRules`) on a second connection, on its snapshot, while its own connection brings the
+    /// line months up to date and evaluates the others: the same findings, evidence included, and the same open
+    /// alerts as a pool of one connection, which evaluates every rule itself; and the line months it brings up to date
+    /// from the declaration lines (no scope lines are kept there) equal the lines', both ways of reading them.
+    @Test(arguments: [1.0, 1_000])
+    func aSecondConnectionEvaluatesTheRulesThatReadOnlyCommittedData(monthScanPairs: Double) async throws {
+        var results: [(report: SweepReport, findings: [String], alerts: [[String]])] = []
+        for connections in [1, 4] {
+            let world = try await W.make("committed\(connections)m\(Int(monthScanPairs))")
+            try await world.monthScanPairs(monthScanPairs)
+            try await Self.base(world)
+            try await world.sweep("2026-05-31")
+            // Only lines of the as-of month: the stored baselines stay valid and are reused.
+            try await world.declarations([
+                Self.line("C2", "2026-05-03", W.firmC, "EPHEDRINE", kg: "350", licence: "GP-C"),
+                Self.line("U1", "2026-05-12", W.firmB, "EPHEDRINE", kg: "30"),
+                Self.line("V1", "2026-05-20", W.firmA, "ACETONE", kg: "40", licence: "GP-X"),
+            ])
+            try await world.reports(["\(W.firmA),2026-04,,ACETONE,0,300,0,0,300,0,0,0,0,"])
+            let report = try await world.sweep("2026-05-31", full: false, connections: connections)
+            #expect(try await LineMonthTests.driftedAggregates(world).isEmpty)
+            results.append((report, try await world.lastFindings().map { "\($0) \($0.severity) \($0.evidence)" }, try await world.openAlerts()))
+        }
+        let (alone, paired) = (results[0], results[1])
+        #expect(alone.report.scope == .incremental && paired.report.scope == .incremental)
+        #expect(alone.report.ruleSeconds["committed_only_wait"] == nil)
+        #expect(paired.report.ruleSeconds["committed_only_wait"] != nil)
+        #expect(paired.report.findings["unlicensed_import"] == 1 && paired.report.findings["licence_invalid"] == 1)
+        #expect(paired.report.findings["licence_overdrawn"] == 1 && paired.report.findings["report_mismatch"] == 1)
+        #expect(paired.findings == alone.findings)
+        #expect(paired.alerts == alone.alerts)
+        #expect(paired.report.findings == alone.report.findings)
+    }
+
     @Test func aSweepKilledMidwayLeavesNothing() async throws {
         let world = try await W.make("rollback")
         try await Self.base(world)

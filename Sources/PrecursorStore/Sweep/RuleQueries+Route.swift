@@ -2,7 +2,9 @@ import PrecursorCore
 
 /// The frequency and route rules (DESIGN §5): shipments in the as-of window against the firm's own rate, and routes
 /// new to the firm. They read the window's lines (`sweep_cur_line`, only the scoped pairs' in an incremental sweep)
-/// and the stored baselines of the as-of date: prior shipments, route history and origin shares.
+/// and the stored baselines of the as-of date: prior shipments, first import months, route history and origin shares
+/// — no table that the sweep's transaction writes, so a parallel incremental sweep evaluates them on a connection of
+/// its own (`SweepRule.readsCommittedOnly`).
 extension RuleQueries {
     /// Shipments (import declarations) in the as-of window — the as-of month, or the last 30 days if longer —
     /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a
@@ -61,10 +63,12 @@ extension RuleQueries {
                        greatest(coalesce(p.split_n, 0)::float8 / greatest(e.days, 1), 1.0 / 365)
                            * ($1::date - \(windowStart) + 1) AS split_lambda
                   FROM window_ w
-                  JOIN (SELECT fi.firm_id, fi.substance_id,
-                               \(windowStart) - greatest(fi.first_month, (\(windowStart) - interval '12 months')::date) AS days
-                          FROM sweep_stat_first fi) e USING (firm_id, substance_id)
-                  LEFT JOIN prior p USING (firm_id, substance_id)
+                  LEFT JOIN sweep_baseline_pair fi
+                         ON fi.as_of = $1::date AND fi.firm_id = w.firm_id AND fi.substance_id = w.substance_id
+                  CROSS JOIN LATERAL (
+                      SELECT \(windowStart) - greatest(coalesce(fi.first_month, \(asOfMonth)),
+                                                       (\(windowStart) - interval '12 months')::date) AS days) e
+                  LEFT JOIN prior p ON p.firm_id = w.firm_id AND p.substance_id = w.substance_id
             ),
             bounded AS (
                 -- P(X >= n) >= P(X = n), so -log10 p <= (lambda - n ln lambda + ln n!) / ln 10 (Stirling with its

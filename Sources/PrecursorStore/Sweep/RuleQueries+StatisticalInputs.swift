@@ -42,23 +42,13 @@ extension RuleQueries {
                                    AND d.declared_on >= u.month AND d.declared_on < (u.month + interval '1 month')::date))
         """
 
-    /// The statements, in order: `sweep_cur_line` (the window's import lines with their office), `sweep_stat_month`
-    /// (import kg and shipments by pair and month, from the kept line months: the as-of month and the month before it,
-    /// which volume_spike compares with their stored baselines, and every month of the pairs whose first import was
-    /// at most `$2` (peer_outlier's `new_months`) months before the as-of month, which peer_outlier sums; read from
-    /// `sweep_hist_month` when `historyComputed`, i.e. the baselines were computed in this sweep), `sweep_stat_first` (each pair's first import month ever),
-    /// `sweep_season` (the stored seasonal index) and `sweep_importers` (per substance, the firms that imported it in
-    /// the 25 months: those stored with the baselines and those of lines written since).
-    static func statisticalTables(scoped: Bool, historyComputed: Bool) -> [String] {
-        let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
-        // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
-        // kept line months hold the months the baselines were computed from.
-        let read = "(h.month = (\(asOfMonth) - interval '1 month')::date OR (h.firm_id, h.substance_id) IN (\(newcomers)))"
-        let history =
-            historyComputed
-            ? "SELECT h.* FROM sweep_hist_month h WHERE \(read) \(scoped ? "AND (h.firm_id, h.substance_id) IN (\(scopedPairs))" : "")"
-            : historyMonths(scoped: scoped, only: read)
-        return [
+    /// The window's tables, read only by the rules that a parallel incremental sweep evaluates on a connection of its
+    /// own (`SweepRule.readsCommittedOnly`), so either connection can build them: `sweep_cur_line` (the window's import
+    /// lines with their office) and `sweep_importers` (per substance, the firms that imported it in the 25 months:
+    /// those stored with the baselines and those of lines written since; the baselines must be of this snapshot or
+    /// committed before it).
+    static func windowTables(scoped: Bool) -> [String] {
+        [
             """
             CREATE TEMP TABLE sweep_cur_line ON COMMIT DROP AS
             SELECT d.firm_id, d.substance_id, d.declaration_no, d.line_no, d.declared_on, d.kg_pure, d.quantity, d.unit,
@@ -66,29 +56,6 @@ extension RuleQueries {
                    o.hot_route
               FROM \(scoped ? scopedWindowLines : "declaration_line") d JOIN customs_office o ON o.id = d.customs_office_id
              WHERE d.direction = 'import' AND d.declared_on >= \(windowStart) AND d.declared_on <= $1::date
-            """,
-            """
-            CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
-            \(history)
-            UNION ALL
-            SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8, sum(m.shipments)::int, min(m.first_date),
-                   max(m.last_date), bool_or(m.hot_route)
-              FROM \(lineMonths("m"))
-             WHERE m.direction = 'import' AND m.month = \(asOfMonth) \(scoped ? "AND (m.firm_id, m.substance_id) IN (\(scopedPairs))" : "")
-             GROUP BY m.firm_id, m.substance_id, m.month
-            """,
-            """
-            CREATE TEMP TABLE sweep_stat_first ON COMMIT DROP AS
-            SELECT p.firm_id, p.substance_id, coalesce(min(p.first_month), \(asOfMonth)) AS first_month
-              FROM (SELECT b.firm_id, b.substance_id, b.first_month FROM sweep_baseline_pair b
-                     WHERE b.as_of = $1::date AND b.first_month IS NOT NULL \(stored)
-                    UNION ALL
-                    SELECT c.firm_id, c.substance_id, NULL::date FROM sweep_cur_line c WHERE c.declared_on >= \(asOfMonth)) p
-             GROUP BY p.firm_id, p.substance_id
-            """,
-            """
-            CREATE TEMP TABLE sweep_season ON COMMIT DROP AS
-            SELECT substance_id, cal, idx FROM sweep_baseline_season WHERE as_of = $1::date
             """,
             """
             CREATE TEMP TABLE sweep_importers ON COMMIT DROP AS
@@ -100,6 +67,64 @@ extension RuleQueries {
                        AND d.direction = 'import' AND d.declared_on >= \(asOfMonth) - interval '24 months'
                        AND d.declared_on <= $1::date) p
              GROUP BY p.substance_id
+            """,
+        ]
+    }
+
+    /// The month tables, in order: `sweep_stat_month`
+    /// (import kg and shipments by pair and month, from the kept line months: the as-of month and the month before it,
+    /// which volume_spike compares with their stored baselines, and every month of the pairs whose first import was
+    /// at most `$2` (peer_outlier's `new_months`) months before the as-of month, which peer_outlier sums; read from
+    /// `sweep_hist_month` when `historyComputed`, i.e. the baselines were computed in this sweep), `sweep_stat_first`
+    /// (each pair's first import month ever: the stored one, else the as-of month for a pair importing in it) and
+    /// `sweep_season` (the stored seasonal index). They read the line months this sweep's transaction brings up to
+    /// date, so only its own connection can build them.
+    static func statisticalTables(scoped: Bool, historyComputed: Bool) -> [String] {
+        let stored = scoped ? "AND (b.firm_id, b.substance_id) IN (\(scopedPairs))" : ""
+        let pairs = { (alias: String) in scoped ? "AND (\(alias).firm_id, \(alias).substance_id) IN (\(scopedPairs))" : "" }
+        // While the stored baselines are valid, no line before the as-of month changed since they were computed: the
+        // kept line months hold the months the baselines were computed from.
+        let read = { (alias: String) in
+            "(\(alias).month = (\(asOfMonth) - interval '1 month')::date OR (\(alias).firm_id, \(alias).substance_id) IN (\(newcomers)))"
+        }
+        // Computed in this sweep, the history months are read again; else the history and the as-of month come from
+        // the line months in one pass (two passes over their 236,000 rows at 5,000 firms took 0.11-0.19 s).
+        let months =
+            historyComputed
+            ? """
+            SELECT h.* FROM sweep_hist_month h WHERE \(read("h")) \(pairs("h"))
+            UNION ALL
+            SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8, sum(m.shipments)::int, min(m.first_date),
+                   max(m.last_date), bool_or(m.hot_route)
+              FROM \(lineMonths("m"))
+             WHERE m.direction = 'import' AND m.month = \(asOfMonth) \(pairs("m"))
+             GROUP BY m.firm_id, m.substance_id, m.month
+            """
+            : """
+            SELECT m.firm_id, m.substance_id, m.month, sum(m.kg)::float8 AS kg, sum(m.shipments)::int AS shipments,
+                   min(m.first_date) AS first_date, max(m.last_date) AS last_date, bool_or(m.hot_route) AS hot_route
+              FROM \(lineMonths("m"))
+             WHERE m.direction = 'import' AND m.month <= \(asOfMonth) AND m.month >= (\(asOfMonth) - interval '24 months')::date
+               AND (m.month = \(asOfMonth) OR \(read("m"))) \(pairs("m"))
+             GROUP BY m.firm_id, m.substance_id, m.month
+            """
+        return [
+            """
+            CREATE TEMP TABLE sweep_stat_month ON COMMIT DROP AS
+            \(months)
+            """,
+            """
+            CREATE TEMP TABLE sweep_stat_first ON COMMIT DROP AS
+            SELECT p.firm_id, p.substance_id, coalesce(min(p.first_month), \(asOfMonth)) AS first_month
+              FROM (SELECT b.firm_id, b.substance_id, b.first_month FROM sweep_baseline_pair b
+                     WHERE b.as_of = $1::date AND b.first_month IS NOT NULL \(stored)
+                    UNION ALL
+                    SELECT m.firm_id, m.substance_id, NULL::date FROM sweep_stat_month m WHERE m.month = \(asOfMonth)) p
+             GROUP BY p.firm_id, p.substance_id
+            """,
+            """
+            CREATE TEMP TABLE sweep_season ON COMMIT DROP AS
+            SELECT substance_id, cal, idx FROM sweep_baseline_season WHERE as_of = $1::date
             """,
         ]
     }

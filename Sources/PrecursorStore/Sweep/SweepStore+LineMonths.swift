@@ -7,10 +7,14 @@ extension SweepStore {
     /// reading them as of `asOf` (`RuleQueries.lineMonths`). With `previous` (an incremental sweep, after `buildScope`)
     /// and aggregates written by that sweep, only the pair-months changed since its watermark are aggregated again,
     /// from the scope's lines where it covers them; otherwise (a full
-    /// sweep, or aggregates missing, forgotten or written by another sweep) every line is. Returns the pair-months
-    /// aggregated again, nil when every line was.
+    /// sweep, or aggregates missing, forgotten or written by another sweep) every line is. `monthScanPairs` (`rule_config`
+    /// sweep.month_scan_pairs): the scope's lines were not built (`buildScope(…, lines: false)`), the changed pair-months
+    /// are read from the declaration lines (`RuleQueries.staleMonthLines`). Returns the pair-months aggregated again,
+    /// nil when every line was.
     @discardableResult
-    public func refreshLineMonths(sweepID: Int64, previous: PreviousSweep?, asOf: CivilDate) async throws -> Int? {
+    public func refreshLineMonths(
+        sweepID: Int64, previous: PreviousSweep?, asOf: CivilDate, monthScanPairs: Double? = nil
+    ) async throws -> Int? {
         let state = try await connection.rows("SELECT sweep_run_id FROM sweep_line_month_state FOR UPDATE", logger: logger)
         let holds = try state.first?.decode(Int64?.self)
         var stale: Int?
@@ -20,8 +24,16 @@ extension SweepStore {
             try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.staleLineMonths, binds: binds), logger: logger)
             try await connection.run("ANALYZE sweep_stale_month", logger: logger)
             try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.dropStaleLineMonths), logger: logger)
-            for lines in [RuleQueries.staleScopeLines, RuleQueries.staleLines] {
-                try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: lines)), logger: logger)
+            if let monthScanPairs {
+                var pairs = PostgresBindings()
+                pairs.append(monthScanPairs)
+                try await connection.run(
+                    PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: RuleQueries.staleMonthLines), binds: pairs),
+                    logger: logger)
+            } else {
+                for lines in [RuleQueries.staleScopeLines, RuleQueries.staleLines] {
+                    try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.aggregateLineMonths(from: lines)), logger: logger)
+                }
             }
             let rows = try await connection.rows("SELECT count(*)::int FROM sweep_stale_month", logger: logger)
             stale = try rows[0].decode(Int.self)

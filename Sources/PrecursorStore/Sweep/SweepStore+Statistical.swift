@@ -92,10 +92,10 @@ extension SweepStore {
         }
     }
 
-    /// Builds the current part of the statistical rules' inputs for `asOf` (`RuleQueries.statisticalTables`): every
-    /// pair's, or in a `scoped` sweep the pairs of `sweep_scope`, on top of the stored baselines of that date;
-    /// `historyComputed`: `buildBaselines` ran in this transaction (its months are read again, not aggregated);
-    /// `newMonths`: peer_outlier's `new_months`, the newcomers whose every month the rule reads.
+    /// Builds the month tables of the statistical rules for `asOf` (`RuleQueries.statisticalTables`): every pair's, or
+    /// in a `scoped` sweep the pairs of `sweep_scope`, on top of the stored baselines of that date and the line months
+    /// (`refreshLineMonths` first); `historyComputed`: `buildBaselines` ran in this transaction (its months are read
+    /// again, not aggregated); `newMonths`: peer_outlier's `new_months`, the newcomers whose every month the rule reads.
     public func buildStatisticalTables(asOf: CivilDate, scoped: Bool, historyComputed: Bool, newMonths: Double) async throws {
         for statement in RuleQueries.statisticalTables(scoped: scoped, historyComputed: historyComputed) {
             var binds = PostgresBindings()
@@ -103,6 +103,17 @@ extension SweepStore {
             if statement.contains("$2") { binds.append(newMonths) }
             try await connection.run(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
         }
-        try await analyzeSampled(["sweep_cur_line", "sweep_stat_month", "sweep_stat_first"])
+        try await analyzeSampled(["sweep_stat_month", "sweep_stat_first"])
+    }
+
+    /// Builds the window's tables for `asOf` (`RuleQueries.windowTables`): the import lines of the window and the
+    /// substances' importers, every pair's or in a `scoped` sweep those of `sweep_scope` (`buildScope` first).
+    public func buildWindowTables(asOf: CivilDate, scoped: Bool) async throws {
+        for statement in RuleQueries.windowTables(scoped: scoped) {
+            var binds = PostgresBindings()
+            binds.append(asOf)
+            try await connection.run(PostgresQuery(unsafeSQL: statement, binds: binds), logger: logger)
+        }
+        try await analyzeSampled(["sweep_cur_line"])
     }
 }

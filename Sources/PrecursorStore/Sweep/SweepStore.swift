@@ -36,6 +36,22 @@ public struct SweepStore: Sendable {
         return try rows[0].decode(Date.self)
     }
 
+    /// The local buffers of temporary tables a sweep's session may use (PostgreSQL's default is 8 MB): the scope's lines
+    /// and the window's lines alone take 7 MB each at 5,000 firms, and a temporary table's pages that do not fit are
+    /// written out and read back. 0.05-0.1 s of an incremental sweep there.
+    static let temporaryBuffers = "64MB"
+
+    /// Sets this session's `temp_buffers` to `temporaryBuffers`. Call it before the session uses a temporary table:
+    /// afterwards PostgreSQL refuses another value, which is skipped silently (a pooled session keeps the value it
+    /// was given by its first sweep).
+    public func enlargeTemporaryBuffers() async {
+        do {
+            try await connection.run(PostgresQuery(unsafeSQL: "SET temp_buffers = '\(Self.temporaryBuffers)'"), logger: logger)
+        } catch {
+            logger.debug("cannot set temp_buffers", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Refreshes the planner statistics of the tables the rules read when many rows changed since they were last
     /// gathered: right after an import, autovacuum has not caught up yet, and a plan built for a near-empty table
     /// turned a 0.1 s rule query into 27 s on the demo world. Skipped silently where the role may not ANALYZE.
@@ -115,8 +131,9 @@ public struct SweepStore: Sendable {
     /// changed report, for continuity). `sweep_scope_licence` holds the licences whose drawdown may have changed
     /// (cited by a changed line, or by a line before it changed or was deleted). `sweep_scope_line` holds the lines
     /// of the scope (`RuleQueries.scopeLines`), read once for the rules and the line months; a month with
-    /// `monthScanPairs` scoped pairs or more is read whole (`rule_config` sweep.month_scan_pairs).
-    public func buildScope(since previous: PreviousSweep, asOf: CivilDate, monthScanPairs: Double) async throws -> Int {
+    /// `monthScanPairs` scoped pairs or more is read whole (`rule_config` sweep.month_scan_pairs). Without `lines`,
+    /// `sweep_scope_line` is not built (no rule of this connection reads it; see `refreshLineMonths`).
+    public func buildScope(since previous: PreviousSweep, asOf: CivilDate, monthScanPairs: Double, lines: Bool = true) async throws -> Int {
         try await connection.run(
             "CREATE TEMP TABLE sweep_scope (firm_id bigint NOT NULL, substance_id integer, month date) ON COMMIT DROP",
             logger: logger)
@@ -179,10 +196,12 @@ public struct SweepStore: Sendable {
             """, logger: logger)
         try await connection.run("ANALYZE sweep_scope", logger: logger)
         try await connection.run("ANALYZE sweep_scope_licence", logger: logger)
-        var bindings = PostgresBindings()
-        bindings.append(monthScanPairs)
-        try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines, binds: bindings), logger: logger)
-        try await analyzeSampled(["sweep_scope_line"])
+        if lines {
+            var bindings = PostgresBindings()
+            bindings.append(monthScanPairs)
+            try await connection.run(PostgresQuery(unsafeSQL: RuleQueries.scopeLines, binds: bindings), logger: logger)
+            try await analyzeSampled(["sweep_scope_line"])
+        }
         let rows = try await connection.rows("SELECT count(*)::int FROM sweep_scope", logger: logger)
         return try rows[0].decode(Int.self)
     }
