@@ -4,7 +4,7 @@ import PrecursorCore
 /// new to the firm. They read the window's lines (`sweep_cur_line`, only the scoped pairs' in an incremental sweep)
 /// and the stored baselines of the as-of date: prior shipments, first import months, route history and origin shares
 /// — no table that the sweep's transaction writes, so a parallel incremental sweep evaluates them on a connection of
-/// its own (`SweepRule.readsCommittedOnly`).
+/// its own (`SweepStore.committedOnlyRules`).
 extension RuleQueries {
     /// Shipments (import declarations) in the as-of window — the as-of month, or the last 30 days if longer —
     /// against the firm's own rate over the (up to) 12 months before it since its first import, floored at one a

@@ -43,7 +43,7 @@ extension RuleQueries {
         """
 
     /// The window's tables, read only by the rules that a parallel incremental sweep evaluates on a connection of its
-    /// own (`SweepRule.readsCommittedOnly`), so either connection can build them: `sweep_cur_line` (the window's import
+    /// own (`SweepStore.committedOnlyRules`), so either connection can build them: `sweep_cur_line` (the window's import
     /// lines with their office) and `sweep_importers` (per substance, the firms that imported it in the 25 months:
     /// those stored with the baselines and those of lines written since; the baselines must be of this snapshot or
     /// committed before it).
