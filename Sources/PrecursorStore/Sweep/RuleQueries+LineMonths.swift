@@ -58,24 +58,10 @@ extension RuleQueries {
            AND d.declared_on >= s.month AND d.declared_on < (s.month + interval '1 month')::date
         """
 
-    /// The lines of every stale pair-month, as a FROM item aliased `d`, read from the declaration lines the way
-    /// `scopeLines` reads a scope (an incremental sweep that evaluates the line rules on another connection builds no
-    /// `sweep_scope_line`, and reads these lines once, here): a month with `$1` stale pairs or more is read whole
-    /// through the BRIN index on the day and joined with them, the other pair-months are probed through the (firm,
-    /// substance, day) index in its order.
-    static let staleMonthLines = """
-        (WITH whole AS MATERIALIZED (
-             SELECT month FROM sweep_stale_month GROUP BY month HAVING count(*) >= $1::float8
-         )
-         SELECT d.* FROM whole m
-           JOIN declaration_line d ON d.declared_on >= m.month AND d.declared_on < (m.month + interval '1 month')::date
-           JOIN sweep_stale_month s ON s.firm_id = d.firm_id AND s.substance_id = d.substance_id AND s.month = m.month
-         UNION ALL
-         SELECT d.* FROM (SELECT * FROM sweep_stale_month WHERE month NOT IN (SELECT month FROM whole)
-                           ORDER BY firm_id, substance_id, month) s
-           JOIN declaration_line d ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
-                                  AND d.declared_on >= s.month AND d.declared_on < (s.month + interval '1 month')::date) d
-        """
+    /// The lines of every stale pair-month, as a FROM item aliased `d`, read from the declaration lines as the scope's
+    /// are (`monthLines`, `$1` the stale pairs from which a month is read whole): an incremental sweep that evaluates
+    /// the line rules on another connection builds no `sweep_scope_line`, and reads these lines once, here.
+    static let staleMonthLines = "(\(monthLines(of: "sweep_stale_month"))) d"
 
     /// The pairs whose as-of month holds lines dated after the as-of day (`sweep_late_pair`) and that month of theirs
     /// aggregated again from its lines up to the as-of day (`sweep_late_month`): normally none, as sweeps run as of

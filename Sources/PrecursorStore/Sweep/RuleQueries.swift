@@ -20,32 +20,41 @@ enum RuleQueries {
     /// The lines of an incremental sweep's scope (`sweep_scope_line`): every line of each scoped pair-month (whole
     /// months, also past the as-of day) or whole pair, read once; the line rules, the kept line months and the
     /// window's lines read them instead of each finding them again (at 5,000 firms each such pass over the 41,500
-    /// lines of 6,000 pair-months cost 0.1–0.2 s). Two ways, chosen per month by `$1`, the scoped pairs from which a
-    /// month is read whole:
-    /// - a month with that many scoped pairs or more is read whole, through the BRIN index on `declared_on` (a table
-    ///   filled by imports is laid out by day), and joined with the scope: at 5,000 firms, 6,300 of the 10,000 pairs'
-    ///   October in 0.06–0.09 s, against 0.5 s through the (firm, substance, day) index;
-    /// - the other pair-months and whole pairs through the (firm, substance, day) index, probed in its order
-    ///   (neighbouring probes then share index and heap pages: 12 % less time than in the scope's hashed order).
+    /// lines of 6,000 pair-months cost 0.1–0.2 s). Read by `monthLines`, `$1` the scoped pairs from which a month is
+    /// read whole.
     static let scopeLines = """
         CREATE TEMP TABLE sweep_scope_line ON COMMIT DROP AS
+        \(monthLines(of: "sweep_scope"))
+        """
+
+    /// The lines (`lineColumns`) of the pair-months in `table` (columns firm_id, substance_id, month; a NULL month is
+    /// the whole pair, a NULL substance matches no line), two ways, chosen per month by `$1`, the pairs from which a
+    /// month is read whole:
+    /// - a month with that many pairs or more is read whole, through the BRIN index on `declared_on` (a table filled
+    ///   by imports is laid out by day), and joined with `table`: at 5,000 firms, 6,300 of the 10,000 pairs' October in
+    ///   0.06–0.09 s, against 0.5 s through the (firm, substance, day) index;
+    /// - the other pair-months and whole pairs through the (firm, substance, day) index, probed in its order
+    ///   (neighbouring probes then share index and heap pages: 12 % less time than in the hashed order).
+    static func monthLines(of table: String) -> String {
+        """
         WITH whole AS MATERIALIZED (
-            SELECT month FROM sweep_scope WHERE substance_id IS NOT NULL AND month IS NOT NULL
+            SELECT month FROM \(table) WHERE substance_id IS NOT NULL AND month IS NOT NULL
              GROUP BY month HAVING count(*) >= $1::float8
         )
         SELECT \(lineColumns)
           FROM whole m
           JOIN declaration_line d ON d.declared_on >= m.month AND d.declared_on < (m.month + interval '1 month')::date
-          JOIN sweep_scope s ON s.firm_id = d.firm_id AND s.substance_id = d.substance_id AND s.month = m.month
+          JOIN \(table) s ON s.firm_id = d.firm_id AND s.substance_id = d.substance_id AND s.month = m.month
         UNION ALL
         SELECT \(lineColumns)
-          FROM (SELECT * FROM sweep_scope WHERE month IS NULL OR month NOT IN (SELECT month FROM whole)
+          FROM (SELECT * FROM \(table) WHERE month IS NULL OR month NOT IN (SELECT month FROM whole)
                  ORDER BY firm_id, substance_id, month) s
           JOIN declaration_line d
             ON d.firm_id = s.firm_id AND d.substance_id = s.substance_id
            AND d.declared_on >= coalesce(s.month, '-infinity'::date)
            AND d.declared_on < coalesce((s.month + interval '1 month')::date, 'infinity'::date)
         """
+    }
 
     /// The declaration lines a line rule examines, as a FROM item aliased `d`: all of them, or in an incremental
     /// sweep the lines of the scope (`sweep_scope_line`; callers still bound them by the as-of date).
