@@ -49,18 +49,20 @@ extension SweepRunner {
         }
     }
 
-    /// The hits of the `rules` that read nothing a sweep's transaction writes (`SweepStore.committedOnlyRules`), in an
+    /// The hits of the rules that read nothing a sweep's transaction writes (`SweepStore.committedOnlyRules`, then those
+    /// of `shared` it gets first), in an
     /// incremental sweep since `previous`, evaluated on a connection of their own on `snapshot` (the sweep
     /// transaction's); nil without a snapshot (they are evaluated in the sweep's own transaction).
     static func committedOnlyHits(
         database: Database, snapshot: String?, previous: SweepStore.PreviousSweep?, asOf: CivilDate, monthScanPairs: Double,
-        rules: [(rule: SweepRule, parameters: [Double])], shared: RuleQueue, logger: Logger
+        thresholds: RuleThresholds, shared: RuleQueue, logger: Logger
     ) async throws -> SweepStore.CommittedOnlyHits? {
         guard let snapshot, let previous else { return nil }
+        let rules = SweepStore.committedOnlyRules.map { ($0, parameters($0, thresholds)) }
         return try await database.client.withConnection { connection in
             try await SweepStore.committedOnlyHits(
                 on: connection, snapshot: snapshot, previous: previous, asOf: asOf, monthScanPairs: monthScanPairs, rules: rules,
-                more: { await shared.next() }, logger: logger)
+                more: { await shared.next().map { ($0, parameters($0, thresholds)) } }, logger: logger)
         }
     }
 
@@ -104,9 +106,9 @@ extension SweepRunner {
 /// out one at a time to whichever asks first: how long each side's own work takes depends on the data and on the
 /// machine's load, so a fixed split would leave one connection waiting for the other.
 actor RuleQueue {
-    private var pending: [(rule: SweepRule, parameters: [Double])]
+    private var pending: ArraySlice<SweepRule>
 
-    init(_ rules: [(rule: SweepRule, parameters: [Double])]) { pending = rules }
+    init(_ rules: [SweepRule]) { pending = rules[...] }
 
-    func next() -> (rule: SweepRule, parameters: [Double])? { pending.isEmpty ? nil : pending.removeFirst() }
+    func next() -> SweepRule? { pending.popFirst() }
 }

@@ -129,14 +129,13 @@ public struct SweepRunner: Sendable {
         let snapshot = database.maximumConnections > 1 ? try await store.exportSnapshot() : nil
         let monthScanPairs = thresholds["sweep", "month_scan_pairs"]
         let parallel = since != nil && reused != nil && snapshot != nil
-        let committedOnly = parallel ? SweepStore.committedOnlyRules.map { ($0, Self.parameters($0, thresholds)) } : []
-        let shared = RuleQueue(parallel ? SweepStore.eitherConnectionRules.map { ($0, Self.parameters($0, thresholds)) } : [])
+        let shared = RuleQueue(parallel ? SweepStore.eitherConnectionRules : [])
         async let sideLines = Self.lineBaselines(
             database: database, snapshot: reused == nil ? snapshot : nil, asOf: request.asOf,
             splitBand: thresholds[.frequencySpike, "split_band"], logger: logger)
         async let sideHits = Self.committedOnlyHits(
             database: database, snapshot: parallel ? snapshot : nil, previous: since, asOf: request.asOf,
-            monthScanPairs: monthScanPairs, rules: committedOnly, shared: shared, logger: logger)
+            monthScanPairs: monthScanPairs, thresholds: thresholds, shared: shared, logger: logger)
         // With the line rules elsewhere, only the line months read the scope's lines here: read once, they are not kept.
         var scopeEntries: Int?
         if let since {
@@ -165,7 +164,7 @@ public struct SweepRunner: Sendable {
         var own = SweepRule.allCases.filter { !elsewhere.contains($0) }[...]
         while true {
             var next = own.popFirst()
-            if next == nil { next = await shared.next()?.rule }
+            if next == nil { next = await shared.next() }
             guard let rule = next else { break }
             let ruleStart = clock.now
             var parameters = Self.parameters(rule, thresholds)

@@ -48,7 +48,7 @@ extension SweepStore {
             var start = clock.now
             _ = try await store.buildScope(since: previous, asOf: asOf, monthScanPairs: monthScanPairs)
             try await store.buildWindowTables(asOf: asOf, scoped: true)
-            found.seconds["committed_inputs"] = seconds(clock.now - start)
+            found.seconds["committed_inputs"] = (clock.now - start).seconds
             var own = rules[...]
             while true {
                 var next = own.popFirst()
@@ -56,7 +56,7 @@ extension SweepStore {
                 guard let (rule, parameters) = next else { break }
                 start = clock.now
                 found.hits[rule] = try await store.hits(of: rule, asOf: asOf, scoped: true, parameters: parameters)
-                found.seconds[rule.rawValue] = seconds(clock.now - start)
+                found.seconds[rule.rawValue] = (clock.now - start).seconds
             }
             return found
         }
@@ -66,9 +66,5 @@ extension SweepStore {
             "BEGIN ISOLATION LEVEL REPEATABLE READ", settings: ["SET TRANSACTION SNAPSHOT '\(snapshot)'", "SET LOCAL jit = off"],
             logger: logger, keep: rollBack
         ) { try await evaluate() }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
